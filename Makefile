@@ -1,0 +1,26 @@
+# Two commands do all set-up: `make demo` and `make test`. Each creates or
+# updates the local virtual environment (.venv) from PyPI first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/audiobook build seeds/the-lighthouse-keepers.txt --voices voices/the-lighthouse-keepers.yaml --out output
+	$(BIN)/audiobook build seeds/a-quiet-morning.txt --voices voices/a-quiet-morning.yaml --out output
+	@echo "Your audiobooks are in output/: open the .m3u8 playlists in any media player."
+
+test: $(STAMP)
+	$(BIN)/ruff check audiobook tests
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf output/*/ .pytest_cache

@@ -1,0 +1,190 @@
+"""Finding the characters of a book: their names, aliases and genders."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from audiobook.segmenter import Segment
+
+MALE_TITLES = ("mr", "sir", "lord", "master", "father", "uncle", "king", "prince", "duke",
+               "count", "baron", "brother", "monsieur", "herr", "señor", "signor")
+FEMALE_TITLES = ("mrs", "miss", "ms", "lady", "madam", "madame", "mother", "aunt", "queen",
+                 "princess", "duchess", "countess", "sister", "mademoiselle", "mme", "mlle")
+NEUTRAL_TITLES = ("dr", "doctor", "captain", "general", "commander", "colonel", "major",
+                  "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge",
+                  "officer", "detective", "agent", "president", "reverend", "rev", "st")
+TITLES = MALE_TITLES + FEMALE_TITLES + NEUTRAL_TITLES
+
+SPEECH_VERBS = frozenset("""
+    said says say saying asked asks ask replied replies reply answered answers answer cried
+    cries shouted shouts yelled yells screamed whispered whispers murmured murmurs muttered
+    mutters called calls exclaimed exclaims added adds continued continues went began begins
+    repeated repeats returned returns responded responds remarked remarks observed observes
+    told tells insisted insists suggested suggests agreed agrees demanded demands inquired
+    enquired inquires enquires urged pleaded begged protested objected interrupted interrupts
+    announced declared explained explains admitted confessed snapped snarled growled hissed
+    barked grumbled groaned sighed laughed chuckled giggled sobbed wailed moaned breathed
+    gasped stammered stuttered whimpered squeaked shrieked roared bellowed thundered called
+    countered retorted rejoined resumed concluded assented answered persisted ventured
+    echoed corrected warned promised offered announced mused wondered thought thinks
+    drawled purred crooned sang sneered scoffed teased joked quipped reasoned argued
+    complained cautioned conceded acknowledged noted pointed stated commented choked
+    spat blurted called mumbled grunted huffed panted rasped croaked lied guessed prompted
+    reminded assured replied explained
+""".split())
+
+_TITLE_RE = "|".join(t.capitalize() for t in sorted(TITLES, key=len, reverse=True))
+NAME_PATTERN = (
+    rf"(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
+    r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
+)
+_NAME = re.compile(NAME_PATTERN)
+_VERB = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
+TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN})\b")
+TAG_BEFORE = re.compile(rf"({NAME_PATTERN})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
+
+# Capitalized words that are not names even when they stand next to a speech verb.
+STOPWORDS = frozenset("""
+    I He She It They We You The A An And But Or If Then This That These Those There Here
+    Yes No Oh Ah Well Why What Who Whom Whose Where When How His Her Their Our My Your
+    Its Not Now So Still Yet Just Only Even As At By For From In Into Of On To With
+    Upon After Before While Once Again Perhaps Indeed Nothing Something Everyone Someone
+    Nobody Everybody Anybody Somebody God Lord Sir Madam Chapter Mother Father Mama Papa
+    Mr Mrs Miss Ms Dr Come Go Let Don Do Did Does Is Are Was Were Be Been Will Would Shall
+    Should Can Could May Might Must O Good Dear Very Quite Thank Thanks Please Hello Goodbye
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    June July August September October November December Mrs Christmas English French
+""".split())
+
+
+@dataclass
+class Character:
+    """A speaking character: canonical name, other names, gender."""
+
+    name: str
+    """Canonical name, as printed in segments and the cast file."""
+    aliases: list[str] = field(default_factory=list)
+    """Other names that refer to the same character."""
+    gender: str = "unknown"
+    """`male`, `female` or `unknown`."""
+    lines: int = 0
+    """Dialogue segments attributed to the character."""
+    words: int = 0
+    """Words spoken by the character."""
+
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+def split_title(name: str) -> tuple[str | None, str]:
+    """`Mr. Darcy` -> ("mr", "Darcy"); `Darcy` -> (None, "Darcy")."""
+    parts = name.replace(".", ". ").split()
+    if len(parts) > 1 and parts[0].rstrip(".").lower() in TITLES:
+        return parts[0].rstrip(".").lower(), " ".join(parts[1:])
+    return None, name
+
+
+def gender_from_title(name: str) -> str:
+    title, _ = split_title(name)
+    if title in MALE_TITLES:
+        return "male"
+    if title in FEMALE_TITLES:
+        return "female"
+    return "unknown"
+
+
+def clean_name(name: str) -> str | None:
+    """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
+    words = name.split()
+    while words and words[0].rstrip(".") in STOPWORDS and words[0].rstrip(".").lower() not in TITLES:
+        words = words[1:]
+    if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
+        return None
+    return " ".join(words)
+
+
+def tag_names(segments: list[Segment], text: str) -> Counter:
+    """Count names standing in speech tags next to quotes (`said Alice`, `Alice replied`)."""
+    counts: Counter = Counter()
+    for i, seg in enumerate(segments):
+        if seg.kind != "narration":
+            continue
+        after_quote = i > 0 and segments[i - 1].kind == "dialogue" and (
+            segments[i - 1].paragraph == seg.paragraph)
+        before_quote = i + 1 < len(segments) and segments[i + 1].kind == "dialogue" and (
+            segments[i + 1].paragraph == seg.paragraph)
+        if not (after_quote or before_quote):
+            continue
+        body = seg.text
+        names = []
+        if after_quote:
+            m = TAG_AFTER.match(body)
+            if m:
+                names.append(m.group(1))
+            m = TAG_BEFORE.match(body.lstrip(" ,\u2014-"))
+            if m:
+                names.append(m.group(1))
+        if before_quote:
+            for m in TAG_BEFORE.finditer(body[-120:]):
+                names.append(m.group(1))
+        for name in names:
+            name = clean_name(name)
+            if name:
+                counts[name] += 1
+    return counts
+
+
+def _pronoun_gender(text: str, names: list[str]) -> str:
+    """Guess gender from the pronouns that follow mentions of a name."""
+    he = she = 0
+    for name in names:
+        for m in re.finditer(r"\b" + re.escape(name) + r"\b", text):
+            window = text[m.end() : m.end() + 120].lower()
+            he += len(re.findall(r"\b(?:he|his|him|himself)\b", window))
+            she += len(re.findall(r"\b(?:she|her|hers|herself)\b", window))
+    if he > 1.5 * she and he >= 2:
+        return "male"
+    if she > 1.5 * he and she >= 2:
+        return "female"
+    return "unknown"
+
+
+def find_characters(text: str, segments: list[Segment], min_tags: int = 1) -> list[Character]:
+    """Characters named in speech tags, with titled and bare forms merged."""
+    counts = tag_names(segments, text)
+    # Group forms by their bare last word: `Mr. Darcy`, `Darcy`, `Fitzwilliam Darcy`.
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for name, n in counts.items():
+        _, bare = split_title(name)
+        key = bare.split()[-1]
+        groups[key][name] += n
+    # A one-word first name that is also the first word of a longer name joins it.
+    firsts = {}
+    for key, forms in groups.items():
+        for form in forms:
+            _, bare = split_title(form)
+            if len(bare.split()) > 1:
+                firsts.setdefault(bare.split()[0], key)
+    for first, key in firsts.items():
+        if first in groups and first != key and len(groups[first]) == 1:
+            groups[key].update(groups.pop(first))
+
+    characters = []
+    for forms in groups.values():
+        total = sum(forms.values())
+        if total < min_tags:
+            continue
+        name = forms.most_common(1)[0][0]
+        aliases = sorted(f for f in forms if f != name)
+        gender = "unknown"
+        for form in [name, *aliases]:
+            gender = gender_from_title(form)
+            if gender != "unknown":
+                break
+        if gender == "unknown":
+            gender = _pronoun_gender(text, [name, *aliases])
+        characters.append(Character(name, aliases, gender, lines=total))
+    characters.sort(key=lambda c: (-c.lines, c.name))
+    return characters

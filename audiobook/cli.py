@@ -1,0 +1,124 @@
+"""Command line: argument parsing and subcommands only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from audiobook import __version__
+from audiobook.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, AudiobookError
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audiobook",
+        description="Turn a story into a multi-voice, chaptered audiobook, fully offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"audiobook {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="build the audiobook (MP3 per chapter, playlist, cast)")
+    p.add_argument("input", type=Path, help="story file (.txt or .md)")
+    p.add_argument("--voices", type=Path, help="cast file (YAML) to use")
+    p.add_argument("--out", type=Path, default=Path("output"), help="output folder")
+    p.add_argument("--jobs", type=int, default=None, help="speech workers (default: all cores)")
+    p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
+    p.add_argument("--no-cache", action="store_true", help="do not reuse or keep clips")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_common(p)
+
+    p = sub.add_parser("segment", help="show who says what")
+    p.add_argument("input", type=Path)
+    p.add_argument("--voices", type=Path, help="cast file (YAML) to use")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text")
+    _add_common(p)
+
+    p = sub.add_parser("voices", help="list the engine's voices (id first)")
+    p.add_argument("--lang", help="only voices whose language starts with this (e.g. en)")
+    p.add_argument("--gender", choices=("male", "female"), help="only voices of this gender")
+    _add_common(p)
+    return parser
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from audiobook.pipeline import build
+
+    if args.jobs is not None and args.jobs < 1:
+        raise _usage("--jobs must be at least 1")
+    result = build(args.input, args.voices, args.out, jobs=args.jobs, cache=args.cache,
+                   use_cache=not args.no_cache, progress=not args.quiet)
+    minutes, seconds = divmod(round(result.audio_seconds), 60)
+    print(f"Wrote {len(result.files)} chapter(s), {minutes} min {seconds} s of audio, "
+          f"in {result.wall_seconds:.1f} s:")
+    for path in result.files:
+        print(f"  {path}")
+    print(f"Playlist: {result.playlist}")
+    print(f"Cast:     {result.cast_file}  (edit it and pass it back with --voices)")
+    return 0
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from audiobook.book import load_book
+    from audiobook.pipeline import analyse, read_cast, script
+
+    cast = read_cast(args.voices)
+    book = load_book(args.input)
+    segments = analyse(book, cast)
+    out = sys.stdout
+    for line in script(book, segments, cast):
+        seg = line.segment
+        if args.format == "jsonl":
+            out.write(json.dumps({**seg.to_dict(), "say": line.say}, ensure_ascii=False) + "\n")
+        else:
+            who = seg.speaker if seg.kind == "dialogue" else seg.kind
+            out.write(f"[{seg.chapter}] {who}: {' '.join(seg.text.split())}\n")
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from audiobook.engines import get_engine
+
+    for voice in get_engine().voices():
+        if args.lang and not voice.language.lower().startswith(args.lang.lower()):
+            continue
+        if args.gender and voice.gender != args.gender:
+            continue
+        print(f"{voice.id}\t{voice.name}\t{voice.language}\t{voice.gender}")
+    return 0
+
+
+def _usage(message: str) -> AudiobookError:
+    from audiobook.errors import InputError
+
+    return InputError(message)
+
+
+COMMANDS = {"build": cmd_build, "segment": cmd_segment, "voices": cmd_voices}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except AudiobookError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"audiobook: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("audiobook: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except OSError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"audiobook: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT if getattr(err, "filename", None) else 1

@@ -1,0 +1,62 @@
+"""Speech engines behind one small interface: `voices()` and `synthesize(text, voice)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+SAMPLE_WIDTH_BYTES = 2
+"""Every engine returns 16-bit signed little-endian mono PCM."""
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers."""
+
+    id: str
+    """The id a cast file names (`gmw/en-us+f3`)."""
+    name: str
+    """Human-readable name."""
+    language: str
+    """Language tag such as `en-us`."""
+    gender: str
+    """`male`, `female` or `unknown`."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Everything about a voice that changes how a clip sounds."""
+
+    voice: str
+    """Engine voice id."""
+    rate: int = 170
+    """Speaking rate in words per minute."""
+    pitch: int = 50
+    """Base pitch, 0 to 100 (50 is the voice's own)."""
+    volume: float = 1.0
+    """Volume, 0.0 to 1.0."""
+
+
+class Engine(Protocol):
+    """What the renderer needs from a speech engine."""
+
+    name: str
+    version: str
+    sample_rate: int
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> bytes: ...
+
+
+def get_engine(name: str = "pyttsx3") -> Engine:
+    """Create the engine for this process (one per process: espeak-ng is a singleton)."""
+    if name == "pyttsx3":
+        from audiobook.engines.espeak import Pyttsx3Engine
+
+        return Pyttsx3Engine.instance()
+    if name == "fake":
+        from audiobook.engines.fake import FakeEngine
+
+        return FakeEngine()
+    raise ValueError(f"unknown engine {name!r}")
