@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from audiobook.characters import (
+    NAME_PATTERN,
     TAG_AFTER,
     TAG_BEFORE,
-    NAME_PATTERN,
     Character,
     clean_name,
     split_title,

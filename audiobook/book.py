@@ -23,14 +23,15 @@ _NUMBER_WORDS = (
 )
 _HEADING = re.compile(
     rf"""^\s*(?:
-        (?:chapter|book|part|volume|act)\s+
-            (?:\d+|[ivxlcdm]+|(?:the\s+)?(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*)\b
-            (?:\s*[.:\-\u2013\u2014]?\s*\S.*|\s*[.:]?)
-      | (?:prologue|epilogue|preface|foreword|afterword|introduction|interlude)
+        (?i:chapter|book|part|volume|act)\s+
+            (?i:\d+|[ivxlcdm]+|(?:the\s+)?(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*)\b
+            # a title after a separator, or a capitalised one: not "Chapter one of her life"
+            (?:\s*[.:\-\u2013\u2014]\s*\S.*|\s+[A-Z0-9"'\u201c\u2018_*(\[].*|\s*[.:]?)
+      | (?i:prologue|epilogue|preface|foreword|afterword|introduction|interlude)
             (?:\s*[.:\-\u2013\u2014]\s*\S.*|\s*[.:]?)
       | \#{{1,3}}\s+\S.*
     )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,
 )
 _MAX_HEADING_CHARS = 120
 _META = re.compile(r"^\s*(title|author|by)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
@@ -160,7 +161,7 @@ def is_heading(text: str) -> bool:
 
 
 def heading_title(text: str) -> str:
-    """A heading paragraph as a one-line title: `CHAPTER I.\\nThe Storm` -> `CHAPTER I: The Storm`."""
+    """A heading paragraph as one line: `CHAPTER I.` + `The Storm` -> `CHAPTER I: The Storm`."""
     lines = [line.strip().lstrip("#").strip().strip("_*") for line in text.split("\n")]
     lines = [line for line in lines if line]
     if len(lines) > 1:

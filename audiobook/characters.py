@@ -98,7 +98,7 @@ def gender_from_title(name: str) -> str:
 def clean_name(name: str) -> str | None:
     """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
     words = name.split()
-    while words and words[0].rstrip(".") in STOPWORDS and words[0].rstrip(".").lower() not in TITLES:
+    while words and (w := words[0].rstrip(".")) in STOPWORDS and w.lower() not in TITLES:
         words = words[1:]
     if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
         return None

@@ -160,7 +160,8 @@ def segment_book(book: Book) -> list[Segment]:
         for para in chapter.paragraphs:
             before = quote
             found, quote, left_open = segment_paragraph(text, para, chapter.index, index, quote)
-            if continued and found and found[0].kind == "dialogue" and text[para.start] in '"\u201c':
+            opens = text[para.start] in '"\u201c'
+            if continued and found and found[0].kind == "dialogue" and opens:
                 # Continuation of the previous paragraph's open quote: same utterance.
                 for seg in found:
                     if seg.quote == before + 1:

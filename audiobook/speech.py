@@ -9,7 +9,9 @@ MAX_CLIP_CHARS = 1500
 """Longer texts are split at sentence boundaries: clips stay small for the engine
 (which crashes near 22,000 characters) and spread evenly over workers."""
 
-_QUOTES = re.compile(r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
+_QUOTES = re.compile(
+    r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)"
+)
 _EMPHASIS = re.compile(r"(?<!\w)[_*]+(?=\S)|(?<=\S)[_*]+(?!\w)")
 _SPACES = re.compile(r"\s+")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
