@@ -34,7 +34,9 @@ def ffmpeg_exe() -> str:
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as err:
-        raise BuildError(f"no ffmpeg found: install one or the imageio-ffmpeg package ({err})")
+        raise BuildError(
+            f"no ffmpeg found: install one or the imageio-ffmpeg package ({err})"
+        ) from None
 
 
 def configure_pydub() -> None:

@@ -55,7 +55,8 @@ def ordinal(n: int) -> str:
 
 
 def year(n: int) -> str:
-    """`1999` -> `nineteen ninety-nine`, `1805` -> `eighteen oh five`, `2007` -> `two thousand seven`."""
+    """`1999` -> `nineteen ninety-nine`, `1805` -> `eighteen oh five`, `2007` -> `two thousand
+    seven`."""
     if not 1000 <= n <= 9999 or 2000 <= n <= 2009 or n % 1000 == 0:
         return cardinal(n)
     high, low = divmod(n, 100)

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from audiobook.speech import heading_text, speakable, split_for_engine
 PAUSE_WITHIN_PARAGRAPH_MS = 250
 PAUSE_BETWEEN_PARAGRAPHS_MS = 700
 PAUSE_AFTER_HEADING_MS = 1200
+PAUSE_SCENE_BREAK_MS = 2000
 LEAD_IN_MS = 600
 LEAD_OUT_MS = 1500
 
@@ -96,11 +98,14 @@ def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:
         if seg.kind == "title":
             say = ""
             if not announced:
-                by = f", by {cast.author}" if cast.author else ""
+                author = cast.author or book.author
+                by = f", by {author}" if author else ""
                 say = f"{cast.title or book.title}{by}."
                 announced = True
         elif seg.kind == "heading":
             say = heading_text(seg.text)
+        elif seg.kind == "skipped":
+            say = ""
         else:
             say = speakable(seg.text, cast.pronunciations)
         lines.append(ScriptLine(seg, say))
@@ -115,8 +120,16 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
     for line in lines:
         by_chapter.setdefault(line.segment.chapter, []).append(line)
     narrator = cast.narrator.settings()
+    breaks = book.scene_breaks
+    announce = None
+    if book.author and not any(line.segment.kind == "title" for line in lines):
+        # A book whose metadata (not its text) names the author: announce it once.
+        announce = f"{cast.title or book.title}, by {cast.author or book.author}."
     for chapter in book.chapters:
         seq: list[ClipRequest | int] = [LEAD_IN_MS]
+        if announce:
+            seq += [ClipRequest(announce, narrator), PAUSE_AFTER_HEADING_MS]
+            announce = None
         chapter_lines = by_chapter.get(chapter.index, [])
         if not any(line.segment.kind == "heading" for line in chapter_lines):
             seq += [ClipRequest(heading_text(chapter.title), narrator), PAUSE_AFTER_HEADING_MS]
@@ -126,7 +139,9 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
                 continue
             seg = line.segment
             if previous is not None:
-                if previous.kind in ("heading", "title"):
+                if bisect_right(breaks, seg.start) > bisect_right(breaks, previous.end):
+                    seq.append(PAUSE_SCENE_BREAK_MS)
+                elif previous.kind in ("heading", "title"):
                     seq.append(PAUSE_AFTER_HEADING_MS)
                 elif previous.paragraph != seg.paragraph:
                     seq.append(PAUSE_BETWEEN_PARAGRAPHS_MS)
@@ -194,8 +209,8 @@ def build(
         configure_pydub()
         info = BookInfo(cast.title or book.title, cast.author, len(plans))
         files, entries, total = [], [], 0.0
-        for plan, seq in tqdm(list(zip(plans, sequences)), desc="Encoding", unit="chapter",
-                              disable=not progress):
+        pairs = list(zip(plans, sequences, strict=True))
+        for plan, seq in tqdm(pairs, desc="Encoding", unit="chapter", disable=not progress):
             plan.items = [paths[item] if isinstance(item, ClipRequest) else item for item in seq]
             path = folder / chapter_filename(plan, len(plans))
             seconds = encode_chapter(plan, path, info)

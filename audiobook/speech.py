@@ -17,9 +17,15 @@ MAX_CLIP_CHARS = 1500
 """Longer texts are split at sentence boundaries: clips stay small for the engine
 (which crashes near 22,000 characters) and spread evenly over workers."""
 
-_QUOTES = re.compile(r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
+_QUOTES = re.compile(
+    r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)"
+)
 _EMPHASIS = re.compile(r"(?<!\w)[_*]+(?=\S)|(?<=\S)[_*]+(?!\w)")
 _SPACES = re.compile(r"\s+")
+# Markdown marks that are not read: images, link targets, code ticks, quote and list marks.
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_LINE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+|^[ \t]*(?:[-+*]|\d+[.)])[ \t]+", re.MULTILINE)
 _ROMAN = re.compile(r"\b(chapter|book|part|volume|act)\s+([IVXLCDM]+)\b", re.IGNORECASE)
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
@@ -57,7 +63,8 @@ def heading_text(text: str) -> str:
         return f"{m.group(1).capitalize()} {spoken}"
 
     text = _ROMAN.sub(numeral, _EMPHASIS.sub("", text.replace("#", " ")))
-    lines = [normalize(line.strip()) for line in text.split("\n") if line.strip()]
+    lines = [normalize(line.strip()) for line in text.split("\n")
+             if line.strip() and not re.fullmatch(r"[=\-\s]+", line)]
     return ". ".join(line.rstrip(".:") for line in lines) + "."
 
 
@@ -78,6 +85,9 @@ def apply_pronunciations(text: str, pronunciations: dict[str, str]) -> str:
 
 def speakable(text: str, pronunciations: dict[str, str] | None = None) -> str:
     """The exact text sent to the engine for a segment."""
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LINE_MARK.sub("", text).replace("`", "")
     text = _QUOTES.sub(" ", text)
     text = _EMPHASIS.sub("", text)
     text = normalize(text)
