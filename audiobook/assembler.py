@@ -11,7 +11,6 @@ renamed, so a file that looks finished always is.
 
 from __future__ import annotations
 
-import audioop
 import math
 import os
 import re
@@ -30,6 +29,7 @@ from audiobook.audio import (
     SAMPLE_RATE_HZ,
     AudioSegment,
     atomic_target,
+    audioop,
     ebur128_summary,
     ffmpeg_exe,
     room_tone,

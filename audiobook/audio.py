@@ -14,6 +14,10 @@ from pathlib import Path
 with warnings.catch_warnings():
     # pydub warns at import when ffmpeg is not on PATH; configure_pydub() sets it.
     warnings.simplefilter("ignore", RuntimeWarning)
+    # audioop (stdlib up to 3.12, audioop-lts after) does the per-sample arithmetic in C.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop  # noqa: F401 (re-exported for the assembler and the checks)
+
     from pydub import AudioSegment
 
 from audiobook.errors import BuildError

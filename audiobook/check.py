@@ -7,7 +7,6 @@ gives RMS, sample peak, the noise floor and the head and tail silence.
 
 from __future__ import annotations
 
-import audioop
 import math
 import subprocess
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import mutagen
 
-from audiobook.audio import ebur128_summary, ffmpeg_exe
+from audiobook.audio import audioop, ebur128_summary, ffmpeg_exe
 from audiobook.errors import InputError
 
 WINDOW_S = 0.05
