@@ -1,37 +1,78 @@
-"""Clips and pauses become chapter MP3 files with tags, plus a playlist.
+"""Clips and pauses become chapter MP3s and/or one M4B, with tags, cover and loudness.
 
-Each chapter's samples are streamed into ffmpeg's stdin clip by clip, so
-memory does not grow with the chapter; the file is written under a temporary
-name, tagged, then renamed, so a file that looks finished always is.
+Each chapter's samples are streamed clip by clip, so memory does not grow
+with the book: a first pass measures the chapter's loudness (ffmpeg's ebur128
+on the 16-bit stream, or our own RMS arithmetic for ACX), a second pass applies
+the gain in 32-bit (no clipping), lays faint room tone under everything (no
+digital silence) and feeds the encoders, whose limiter keeps peaks below the
+profile's ceiling. Files are written under temporary names, tagged, then
+renamed, so a file that looks finished always is.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
+import tempfile
 import unicodedata
+import wave
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mutagen.id3 import ID3, TALB, TCON, TIT2, TPE1, TRCK, ID3NoHeaderError
+from mutagen.id3 import APIC, ID3, TALB, TCON, TIT2, TPE1, TPE2, TRCK, ID3NoHeaderError
+from mutagen.mp4 import MP4, MP4Cover
 
 from audiobook.audio import (
     SAMPLE_RATE_HZ,
     AudioSegment,
     atomic_target,
+    audioop,
+    ebur128_summary,
     ffmpeg_exe,
     room_tone,
 )
 from audiobook.errors import BuildError
 
-MP3_BITRATE = "64k"
-"""Mono speech at a modest bit rate."""
-GAIN_DB = -2.0
-"""espeak-ng peaks at 0 dBFS: leave headroom so MP3 encoding does not clip."""
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
+_INT32_PER_INT16 = 65536
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Output rules: rates, loudness target and peak ceiling, file-length limit, credits."""
+
+    name: str
+    """`standard` or `acx`."""
+    sample_rate: int
+    """Output sample rate in Hz."""
+    mp3_bitrate: str
+    """MP3 bit rate (constant)."""
+    aac_bitrate: str
+    """AAC bit rate for the M4B."""
+    loudness: str
+    """What the target measures: `lufs` (integrated, EBU R128) or `rms` (ACX)."""
+    target_db: float
+    """Integrated loudness (LUFS) or RMS (dBFS) each file is brought to."""
+    ceiling_db: float
+    """Limiter ceiling in dBFS (below the profile's peak rule: encoding adds overshoot)."""
+    max_file_seconds: float | None = None
+    """Longer chapters are split at paragraph pauses."""
+    credits: bool = False
+    """Opening and closing credits as files of their own."""
+
+
+STANDARD = Profile("standard", SAMPLE_RATE_HZ, "64k", "64k", "lufs", -18.0, -2.5)
+"""Mono speech at a modest bit rate, -18 LUFS, true peaks below -1.5 dBTP."""
+ACX = Profile("acx", 44100, "192k", "128k", "rms", -20.0, -4.0, 120 * 60.0, credits=True)
+"""ACX/Audible: 44.1 kHz 192 kb/s CBR MP3, RMS -23..-18 dB, peaks <= -3 dB, <= 120 min."""
+PROFILES = {p.name: p for p in (STANDARD, ACX)}
+
+MP3_BITRATE = STANDARD.mp3_bitrate
 
 
 @dataclass
@@ -44,6 +85,8 @@ class ChapterPlan:
     """Chapter title for the tags and file name."""
     items: list[Path | int] = field(default_factory=list)
     """Clip files (WAV) and pauses in milliseconds."""
+    split_after_ms: int = 700
+    """Pauses at least this long are paragraph boundaries, where a long chapter may split."""
 
 
 @dataclass
@@ -53,6 +96,24 @@ class BookInfo:
     title: str
     author: str | None
     chapters: int
+    cover: bytes | None = None
+    """Cover image (JPEG or PNG) embedded in every file."""
+    narrator: str | None = None
+    """Who reads it (tags and credits)."""
+
+
+@dataclass
+class Loudness:
+    """What the first pass measured on a chapter's 16-bit samples."""
+
+    lufs: float
+    """Integrated loudness (EBU R128), LUFS."""
+    rms_db: float
+    """RMS over the whole chapter, dBFS."""
+    peak_db: float
+    """Sample peak, dBFS."""
+    seconds: float
+    """Length."""
 
 
 def safe_filename(name: str, limit: int = 80) -> str:
@@ -73,9 +134,25 @@ def slugify(title: str) -> str:
     return slug[:60].strip("-") or "book"
 
 
-def chapter_filename(plan: ChapterPlan, count: int) -> str:
+def chapter_filename(plan: ChapterPlan, count: int, ext: str = "mp3") -> str:
     width = max(2, len(str(count)))
-    return f"{plan.index:0{width}d} - {safe_filename(plan.title)}.mp3"
+    return f"{plan.index:0{width}d} - {safe_filename(plan.title)}.{ext}"
+
+
+# --- samples ---------------------------------------------------------------------------
+
+
+def item_samples(item: Path | int, sample_rate: int = SAMPLE_RATE_HZ) -> int:
+    """Length of a clip or pause in samples, read from the WAV header (no decoding)."""
+    if isinstance(item, int):
+        return sample_rate * item // 1000
+    with wave.open(str(item), "rb") as wav:
+        frames, rate = wav.getnframes(), wav.getframerate()
+    return frames if rate == sample_rate else round(frames * sample_rate / rate)
+
+
+def plan_samples(plan: ChapterPlan, sample_rate: int = SAMPLE_RATE_HZ) -> int:
+    return sum(item_samples(item, sample_rate) for item in plan.items)
 
 
 def _pcm(item: Path | int, sample_rate: int) -> bytes:
@@ -87,41 +164,158 @@ def _pcm(item: Path | int, sample_rate: int) -> bytes:
     return clip.raw_data
 
 
+def _pieces(plan: ChapterPlan, sample_rate: int) -> Iterator[tuple[bytes, bool]]:
+    """(16-bit samples, is speech) for each item; pauses come as room tone."""
+    for item in plan.items:
+        yield _pcm(item, sample_rate), not isinstance(item, int)
+
+
+def _db(value: float) -> float:
+    return 20 * math.log10(value) if value > 0 else float("-inf")
+
+
+def measure_chapter(plan: ChapterPlan, sample_rate: int = SAMPLE_RATE_HZ) -> Loudness:
+    """First pass: integrated loudness (ffmpeg ebur128), RMS and peak (our own arithmetic)."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-v", "info", "-f", "s16le",
+           "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+           "-af", "ebur128=framelog=verbose", "-f", "null", "-"]
+    squares, samples, peak = 0.0, 0, 0
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        try:
+            for data, speech in _pieces(plan, sample_rate):
+                n = len(data) // 2
+                if speech and n:
+                    squares += audioop.rms(data, 2) ** 2 * n
+                    peak = max(peak, audioop.max(data, 2))
+                samples += n
+                proc.stdin.write(data)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        finally:
+            proc.wait()
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise BuildError(f"measuring loudness failed: {stderr.strip()[-300:]}")
+    lufs = ebur128_summary(stderr).get("lufs", float("-inf"))
+    rms = math.sqrt(squares / samples) / 32768 if samples else 0.0
+    return Loudness(lufs, _db(rms), _db(peak / 32768), samples / sample_rate)
+
+
+def chapter_gain_db(loudness: Loudness, profile: Profile) -> float:
+    """The gain that brings a chapter to the profile's target (the limiter handles peaks)."""
+    level = loudness.lufs if profile.loudness == "lufs" else loudness.rms_db
+    if not math.isfinite(level):
+        return 0.0
+    return max(-30.0, min(30.0, profile.target_db - level))
+
+
+# Gain is applied in 32-bit at 1/256 scale (48 dB of headroom: nothing can clip before
+# the limiter); ffmpeg's float `volume=256` restores the scale.
+_HEADROOM = 256
+
+
+def _processed(plan: ChapterPlan, gain_db: float, sample_rate: int) -> Iterator[bytes]:
+    """Second pass: s32le samples with the gain applied and room tone under everything."""
+    factor = 10 ** (gain_db / 20) / _HEADROOM
+    for data, speech in _pieces(plan, sample_rate):
+        if not data:
+            continue
+        n_ms = len(data) // 2 * 1000 // sample_rate
+        bed = room_tone(n_ms + 1, sample_rate)[: len(data)]
+        bed = bed + bytes(len(data) - len(bed))
+        bed32 = audioop.mul(audioop.lin2lin(bed, 2, 4), 4, 1 / _HEADROOM)
+        if not speech:
+            yield bed32
+            continue
+        speech32 = audioop.mul(audioop.lin2lin(data, 2, 4), 4, factor)
+        yield audioop.add(speech32, bed32, 4)
+
+
+def _filter(profile: Profile) -> str:
+    limit = 10 ** (profile.ceiling_db / 20)
+    return (f"volume={_HEADROOM}:precision=float,aresample={profile.sample_rate},"
+            f"alimiter=limit={limit:.4f}:level=0:latency=1:attack=5:release=80")
+
+
+class _Encoder:
+    """One ffmpeg process fed s32le on stdin, writing to a temporary file."""
+
+    def __init__(self, path: Path, args: list[str], sample_rate: int, extra_inputs=()):
+        self.path = path
+        self.tmp = atomic_target(path)
+        self.err = tempfile.TemporaryFile()
+        cmd = [ffmpeg_exe(), "-v", "error", "-y", "-f", "s32le", "-ar", str(sample_rate),
+               "-ac", "1", "-i", "pipe:0", *extra_inputs, *args, str(self.tmp)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=self.err)
+
+    def _stderr(self) -> str:
+        self.err.seek(0)
+        return self.err.read().decode(errors="replace").strip()[-300:]
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.proc.stdin.write(data)
+        except BrokenPipeError:
+            self.proc.wait()
+            raise BuildError(f"{self.path}: the encoder stopped: {self._stderr()}") from None
+
+    def finish(self) -> Path:
+        """Close the input, wait, and return the temporary file (renamed by the caller)."""
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        if self.proc.wait() != 0:
+            raise BuildError(f"{self.path}: the encoder failed: {self._stderr()}")
+        self.err.close()
+        return self.tmp
+
+    def abort(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+        if self.tmp.exists():
+            self.tmp.unlink()
+
+
+def _mp3_encoder(path: Path, profile: Profile, sample_rate: int) -> _Encoder:
+    # -b:a with libmp3lame is constant bit rate; the Xing/Info frame tells readers so.
+    args = ["-af", _filter(profile), "-ac", "1", "-codec:a", "libmp3lame",
+            "-b:a", profile.mp3_bitrate, "-write_xing", "1", "-id3v2_version", "0",
+            "-f", "mp3"]
+    return _Encoder(path, args, sample_rate)
+
+
 def encode_chapter(plan: ChapterPlan, path: Path, book: BookInfo,
-                   sample_rate: int = SAMPLE_RATE_HZ) -> float:
-    """Stream a chapter's audio into an MP3 at `path`; return its length in seconds."""
-    tmp = atomic_target(path)
-    cmd = [ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(sample_rate),
-           "-ac", "1", "-i", "pipe:0", "-af", f"volume={GAIN_DB}dB",
-           "-codec:a", "libmp3lame", "-b:a", MP3_BITRATE, "-f", "mp3", str(tmp)]
+                   sample_rate: int = SAMPLE_RATE_HZ, profile: Profile = STANDARD) -> float:
+    """Measure, then stream a chapter's audio into a tagged MP3 at `path`; return seconds."""
+    gain = chapter_gain_db(measure_chapter(plan, sample_rate), profile)
+    encoder = _mp3_encoder(path, profile, sample_rate)
     samples = 0
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        for item in plan.items:
-            data = _pcm(item, sample_rate)
-            samples += len(data) // 2
-            proc.stdin.write(data)
-        proc.stdin.close()
-        stderr = proc.stderr.read().decode(errors="replace")
-        if proc.wait() != 0:
-            raise BuildError(f"{path}: the MP3 encoder failed: {stderr.strip()[-300:]}")
+        for data in _processed(plan, gain, sample_rate):
+            samples += len(data) // 4
+            encoder.write(data)
+        tmp = encoder.finish()
         tag_mp3(tmp, plan, book)
         os.replace(tmp, path)
-    except BrokenPipeError:
-        proc.wait()
-        stderr = proc.stderr.read().decode(errors="replace")
-        raise BuildError(f"{path}: the MP3 encoder stopped: {stderr.strip()[-300:]}") from None
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if tmp.exists():
-            tmp.unlink()
+        encoder.abort()
     return samples / sample_rate
 
 
+def _cover_mime(data: bytes) -> str:
+    return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+
+
 def tag_mp3(path: Path, plan: ChapterPlan, book: BookInfo) -> None:
-    """ID3 tags: chapter title, book as album, author as artist, track n/N, genre."""
+    """ID3 tags: chapter title, book as album, author as artist, track n/N, genre, cover."""
     try:
         tags = ID3(str(path))
     except ID3NoHeaderError:
@@ -130,9 +324,163 @@ def tag_mp3(path: Path, plan: ChapterPlan, book: BookInfo) -> None:
     tags.add(TALB(encoding=3, text=book.title))
     if book.author:
         tags.add(TPE1(encoding=3, text=book.author))
+        tags.add(TPE2(encoding=3, text=book.author))
     tags.add(TRCK(encoding=3, text=f"{plan.index}/{book.chapters}"))
     tags.add(TCON(encoding=3, text="Audiobook"))
-    tags.save(str(path))
+    if book.cover:
+        tags.add(APIC(encoding=3, mime=_cover_mime(book.cover), type=3, desc="Cover",
+                      data=book.cover))
+    tags.save(str(path), v2_version=3)
+
+
+def _ffmeta_escape(text: str) -> str:
+    return re.sub(r"([=;#\\\n])", r"\\\1", text)
+
+
+def ffmetadata(book: BookInfo, chapters: list[tuple[str, int, int]]) -> str:
+    """An ffmpeg metadata file: book tags and chapters as (title, start ms, end ms)."""
+    lines = [";FFMETADATA1", f"title={_ffmeta_escape(book.title)}",
+             f"album={_ffmeta_escape(book.title)}", "genre=Audiobook"]
+    if book.author:
+        lines += [f"artist={_ffmeta_escape(book.author)}",
+                  f"album_artist={_ffmeta_escape(book.author)}"]
+    for title, start, end in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}",
+                  f"title={_ffmeta_escape(title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def tag_m4b(path: Path, book: BookInfo) -> None:
+    """MP4 tags Apple-style players read: title, author, album, genre, audiobook kind, cover."""
+    audio = MP4(str(path))
+    tags = audio.tags if audio.tags is not None else audio.add_tags() or audio.tags
+    tags["\xa9nam"] = [book.title]
+    tags["\xa9alb"] = [book.title]
+    if book.author:
+        tags["\xa9ART"] = [book.author]
+        tags["aART"] = [book.author]
+    if book.narrator:
+        tags["\xa9wrt"] = [book.narrator]
+    tags["\xa9gen"] = ["Audiobook"]
+    tags["stik"] = [2]  # media kind: audiobook
+    if book.cover:
+        fmt = MP4Cover.FORMAT_PNG if book.cover.startswith(b"\x89PNG") else MP4Cover.FORMAT_JPEG
+        tags["covr"] = [MP4Cover(book.cover, imageformat=fmt)]
+    audio.save()
+
+
+@dataclass
+class BookOutput:
+    """What `encode_book` wrote."""
+
+    chapters: list[tuple[Path | None, float, str]] = field(default_factory=list)
+    """Per chapter: MP3 file (None when only an M4B is made), seconds, title."""
+    m4b: Path | None = None
+    """The one-file audiobook, when asked for."""
+    gains_db: list[float] = field(default_factory=list)
+    """The gain applied to each chapter."""
+
+
+def encode_book(plans: list[ChapterPlan], folder: Path, book: BookInfo,
+                profile: Profile = STANDARD, formats: tuple[str, ...] = ("mp3",),
+                m4b_name: str | None = None, sample_rate: int = SAMPLE_RATE_HZ,
+                progress=None) -> BookOutput:
+    """Encode every chapter once into the asked formats: MP3 per chapter and/or one M4B.
+
+    The same processed stream feeds both encoders, so `all` costs one pass over the clips.
+    """
+    out = BookOutput()
+    m4b = None
+    meta_path = None
+    try:
+        if "m4b" in formats:
+            marks, start = [], 0
+            for plan in plans:
+                end = start + plan_samples(plan, sample_rate)
+                marks.append((plan.title, start * 1000 // sample_rate,
+                              end * 1000 // sample_rate))
+                start = end
+            fd, name = tempfile.mkstemp(suffix=".ffmeta", text=True)
+            meta_path = Path(name)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(ffmetadata(book, marks))
+            args = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+                    "-af", _filter(profile), "-ac", "1", "-codec:a", "aac",
+                    "-b:a", profile.aac_bitrate, "-movflags", "+faststart", "-f", "ipod"]
+            m4b_path = folder / (m4b_name or f"{slugify(book.title)}.m4b")
+            m4b = _Encoder(m4b_path, args, sample_rate,
+                           extra_inputs=["-f", "ffmetadata", "-i", str(meta_path)])
+        for plan in plans:
+            gain = chapter_gain_db(measure_chapter(plan, sample_rate), profile)
+            out.gains_db.append(gain)
+            mp3 = None
+            path = None
+            if "mp3" in formats:
+                path = folder / chapter_filename(plan, len(plans))
+                mp3 = _mp3_encoder(path, profile, sample_rate)
+            samples = 0
+            try:
+                for data in _processed(plan, gain, sample_rate):
+                    samples += len(data) // 4
+                    if mp3:
+                        mp3.write(data)
+                    if m4b:
+                        m4b.write(data)
+                if mp3:
+                    tmp = mp3.finish()
+                    tag_mp3(tmp, plan, book)
+                    os.replace(tmp, path)
+            finally:
+                if mp3:
+                    mp3.abort()
+            out.chapters.append((path, samples / sample_rate, plan.title))
+            if progress:
+                progress()
+        if m4b:
+            tmp = m4b.finish()
+            tag_m4b(tmp, book)
+            os.replace(tmp, m4b.path)
+            out.m4b = m4b.path
+    finally:
+        if m4b:
+            m4b.abort()
+        if meta_path:
+            meta_path.unlink(missing_ok=True)
+    return out
+
+
+def split_long_chapter(plan: ChapterPlan, max_seconds: float,
+                       sample_rate: int = SAMPLE_RATE_HZ) -> list[ChapterPlan]:
+    """Split a chapter longer than `max_seconds` at paragraph pauses into parts, each with
+    the chapter's head and tail pauses (ACX: no file over 120 minutes)."""
+    limit = int(max_seconds * sample_rate)
+    items = plan.items
+    if plan_samples(plan, sample_rate) <= limit or len(items) < 3:
+        return [plan]
+    head = items[0] if isinstance(items[0], int) else 0
+    tail = items[-1] if isinstance(items[-1], int) else 0
+    parts: list[list[Path | int]] = []
+    current: list[Path | int] = []
+    size = 0
+    boundary = -1
+    for item in items[1:-1] if head and tail else items:
+        n = item_samples(item, sample_rate)
+        if size + n > limit and boundary > 0:
+            parts.append(current[:boundary])
+            current = current[boundary + 1:]
+            size = sum(item_samples(i, sample_rate) for i in current)
+            boundary = -1
+        if isinstance(item, int) and item >= plan.split_after_ms:
+            boundary = len(current)
+        current.append(item)
+        size += n
+    parts.append(current)
+    if len(parts) == 1:
+        return [plan]
+    return [ChapterPlan(plan.index, f"{plan.title} (part {k})",
+                        ([head] if head else []) + part + ([tail] if tail else []),
+                        plan.split_after_ms)
+            for k, part in enumerate(parts, 1)]
 
 
 def write_playlist(path: Path, entries: list[tuple[str, float, str]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import warnings
@@ -13,14 +14,18 @@ from pathlib import Path
 with warnings.catch_warnings():
     # pydub warns at import when ffmpeg is not on PATH; configure_pydub() sets it.
     warnings.simplefilter("ignore", RuntimeWarning)
+    # audioop (stdlib up to 3.12, audioop-lts after) does the per-sample arithmetic in C.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop  # noqa: F401 (re-exported for the assembler and the checks)
+
     from pydub import AudioSegment
 
 from audiobook.errors import BuildError
 
 SAMPLE_RATE_HZ = 22050
 """espeak-ng's native rate; chapters are assembled at it."""
-ROOM_TONE_DBFS = -66.0
-"""Level of the faint noise used instead of digital silence in pauses."""
+ROOM_TONE_DBFS = -68.0
+"""RMS level of the faint noise used instead of digital silence (ACX: floor <= -60 dB)."""
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +52,7 @@ def configure_pydub() -> None:
 def _room_tone_block(sample_rate: int) -> bytes:
     # Fixed seed: identical builds give identical audio.
     rng = random.Random(1234)
-    amplitude = 32768 * 10 ** (ROOM_TONE_DBFS / 20) * 1.7
+    amplitude = 32768 * 10 ** (ROOM_TONE_DBFS / 20)  # Gaussian: its RMS is its deviation
     samples = [int(rng.gauss(0.0, amplitude)) for _ in range(sample_rate)]
     return AudioSegment(
         data=b"".join(s.to_bytes(2, "little", signed=True) for s in samples),
@@ -63,6 +68,19 @@ def room_tone(ms: int, sample_rate: int = SAMPLE_RATE_HZ) -> bytes:
     while len(out) < n:
         out += block[: n - len(out)]
     return bytes(out)
+
+
+def ebur128_summary(stderr: str) -> dict[str, float]:
+    """Integrated loudness (`I`), sample peak and true peak from ffmpeg's ebur128 summary."""
+    out: dict[str, float] = {}
+    summary = stderr[stderr.rfind("Summary:"):]
+    for key, pattern in (("lufs", r"I:\s+(-?[\d.]+|-inf) LUFS"),
+                         ("sample_peak", r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS"),
+                         ("true_peak", r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")):
+        m = re.search(pattern, summary)
+        if m:
+            out[key] = float(m.group(1)) if m.group(1) != "-inf" else float("-inf")
+    return out
 
 
 def decode_to_pcm(path: Path, sample_rate: int = SAMPLE_RATE_HZ) -> bytes:

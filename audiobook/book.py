@@ -2,6 +2,11 @@
 
 Every position kept here is a character offset into `Book.text`, the decoded
 input with universal newlines, so later stages can point back to the source.
+(For EPUB and HTML, `Book.text` is the text extracted from the markup.)
+
+Paragraphs that are kept but not read (disclaimers, author's notes, scene-break
+markers, front and back matter) have `kind="skipped"`, so every letter of the
+input still belongs to some paragraph and, later, to exactly one segment.
 """
 
 from __future__ import annotations
@@ -37,6 +42,25 @@ _MAX_HEADING_CHARS = 120
 _META = re.compile(r"^\s*(title|author|by)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 _BY_LINE = re.compile(r"^\s*by\s+(\S.*?)\s*$", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n\s*")
+_SCENE_BREAK = re.compile(
+    r"""^\s*(?:
+        (?:[*~\-_=#+\u2022\u00b7\u2013\u2014]\s*){3,}     # * * *, ~~~, -----, ###, ___
+      | (?:[oO0xX]){3,}                                  # oOo, o0o, xXx
+      | [\u00a7\u2042\u2766\u2767]+                         # section signs, asterisms, fleurons
+    )\s*$""",
+    re.VERBOSE,
+)
+_DISCLAIMER = re.compile(r"^[\s*_\[(]*disclaimer\b\s*[:.\-\u2013\u2014]?", re.IGNORECASE)
+_AUTHORS_NOTE = re.compile(
+    r"""^[\s*_\[(]*(?:
+        a\s*/\s*n\b | an\s*: | author'?s?'?\s+(?:\w+\s+)?notes?\b | author\s+notes?\b
+      | notes?\s+from\s+the\s+author\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+SCENE_BREAK_BLANK_LINES = 2
+"""This many blank lines or more between paragraphs mark a scene break (when the
+book does not use them between every paragraph)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,8 @@ class Paragraph:
     """Offset of the first non-blank character."""
     end: int
     """Offset just past the last non-blank character."""
+    kind: str = "text"
+    """`text` (read aloud) or `skipped` (kept for offsets, not read)."""
 
 
 @dataclass
@@ -76,11 +102,18 @@ class Book:
     chapters: list[Chapter]
     """Chapters in reading order (at least one)."""
     front: list[Paragraph] = field(default_factory=list)
-    """Title/author lines at the top, announced once instead of read as text."""
+    """Title/author lines at the top (announced once instead of read as text) and
+    skipped paragraphs before the first chapter."""
     source: Path | None = None
     """The file the book was loaded from."""
     encoding: str = "utf-8"
     """The encoding the input was decoded with."""
+    scene_breaks: list[int] = field(default_factory=list)
+    """Sorted offsets of paragraphs that begin a new scene (a longer pause before them)."""
+    language: str | None = None
+    """Language tag from the book's metadata (`en`, `en-GB`)."""
+    cover: bytes | None = None
+    """Cover image (JPEG or PNG) found in the book."""
 
 
 def decode(data: bytes, name: str = "input") -> tuple[str, str]:
@@ -163,7 +196,7 @@ def is_heading(text: str) -> bool:
 def heading_title(text: str) -> str:
     """A heading paragraph as one line: `CHAPTER I.` + `The Storm` -> `CHAPTER I: The Storm`."""
     lines = [line.strip().lstrip("#").strip().strip("_*") for line in text.split("\n")]
-    lines = [line for line in lines if line]
+    lines = [line for line in lines if line and not re.fullmatch(r"[=\-]+", line)]
     if len(lines) > 1:
         return lines[0].rstrip(".:") + ": " + " ".join(lines[1:])
     return lines[0].rstrip(".") if lines else ""
@@ -177,18 +210,45 @@ def title_from_path(path: Path | None) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words if w) or "Untitled"
 
 
+def byline_author(text: str) -> str | None:
+    """The author named by a `By: X`, `by X` or `Author: X` line, else None."""
+    meta, by = _META.match(text), _BY_LINE.match(text)
+    if meta and meta.group(1).lower() in ("by", "author"):
+        return meta.group(2)
+    return by.group(1) if by else None
+
+
 def _is_byline(text: str) -> bool:
     meta = _META.match(text)
     return bool(_BY_LINE.match(text) or (meta and meta.group(1).lower() in ("by", "author")))
 
 
-def _front_matter(text: str, paragraphs: list[Paragraph]) -> tuple[int, str | None, str | None]:
+def front_matter(text: str, paragraphs: list[Paragraph]) -> tuple[int, str | None, str | None]:
     """Count leading title/author paragraphs; return (count, title, author)."""
     title = author = None
     count = 0
     for i, para in enumerate(paragraphs[:4]):
-        body = text[para.start : para.end]
-        if "\n" in body.strip() or len(body) > 100 or is_heading(body):
+        body = text[para.start : para.end].strip()
+        lines = [line.strip() for line in body.split("\n") if line.strip()]
+        if len(lines) > 1 and len(body) <= 300 and all(
+            _META.match(line) or _BY_LINE.match(line) or (j == 0 and not is_heading(line))
+            for j, line in enumerate(lines)
+        ) and any(_is_byline(line) for line in lines):
+            # A block of metadata lines: `Title: X` / `Author: Y`, or a title over `By: Y`.
+            for j, line in enumerate(lines):
+                meta, by = _META.match(line), _BY_LINE.match(line)
+                if meta:
+                    if meta.group(1).lower() == "title":
+                        title = meta.group(2)
+                    else:
+                        author = meta.group(2)
+                elif by:
+                    author = by.group(1)
+                elif j == 0:
+                    title = line
+            count = i + 1
+            continue
+        if len(lines) != 1 or len(body) > 100 or is_heading(body):
             break
         meta = _META.match(body)
         by = _BY_LINE.match(body)
@@ -203,24 +263,48 @@ def _front_matter(text: str, paragraphs: list[Paragraph]) -> tuple[int, str | No
         elif i == 0 and len(paragraphs) > 1 and _is_byline(
             text[paragraphs[1].start : paragraphs[1].end]
         ):
-            title = body.strip()
+            title = body
         else:
             break
         count = i + 1
     return count, title, author
 
 
-def parse_book(text: str, source: Path | None = None, encoding: str = "utf-8") -> Book:
-    """Split decoded text into front matter, chapters and paragraphs."""
-    paragraphs = split_paragraphs(text)
-    n_front, title, author = _front_matter(text, paragraphs)
-    front, paragraphs = paragraphs[:n_front], paragraphs[n_front:]
+def is_scene_break(text: str) -> bool:
+    """Whether a paragraph is a scene-break marker (`* * *`, `~~~`, `oOo`, `-----`)."""
+    return len(text) <= 40 and bool(_SCENE_BREAK.match(text))
 
+
+def is_note(text: str) -> bool:
+    """Whether a paragraph is a disclaimer or an author's note."""
+    return bool(_DISCLAIMER.match(text) or _AUTHORS_NOTE.match(text))
+
+
+def blank_line_breaks(text: str, paragraphs: list[Paragraph]) -> list[int]:
+    """Offsets of paragraphs preceded by a run of blank lines longer than the book's usual gap."""
+    pairs = zip(paragraphs, paragraphs[1:], strict=False)
+    gaps = [text.count("\n", a.end, b.start) - 1 for a, b in pairs]
+    if not gaps:
+        return []
+    usual = sorted(gaps)[len(gaps) // 2]
+    threshold = max(SCENE_BREAK_BLANK_LINES, usual + 1)
+    return [b.start for gap, b in zip(gaps, paragraphs[1:], strict=True) if gap >= threshold]
+
+
+def assemble(text: str, paragraphs: list[Paragraph], headings: set[int], *, title: str,
+             author: str | None = None, source: Path | None = None, encoding: str = "utf-8",
+             scene_breaks: list[int] | None = None) -> Book:
+    """Group classified paragraphs into front matter and chapters.
+
+    `headings` holds the start offsets of heading paragraphs; leading `skipped`
+    paragraphs (and any passed in as title lines) become `Book.front`.
+    """
+    front: list[Paragraph] = []
     chapters: list[Chapter] = []
     current: Chapter | None = None
     for para in paragraphs:
         body = text[para.start : para.end]
-        if is_heading(body):
+        if para.start in headings:
             if current is not None and not current.paragraphs:
                 # A part heading right before a chapter heading: one opening.
                 current.headings.append(para)
@@ -230,19 +314,64 @@ def parse_book(text: str, source: Path | None = None, encoding: str = "utf-8") -
             chapters.append(current)
             continue
         if current is None:
+            if para.kind == "skipped":
+                front.append(para)
+                continue
             current = Chapter(1, "Opening")
             chapters.append(current)
         current.paragraphs.append(para)
-
-    book_title = title or title_from_path(source)
     if not chapters:
-        chapters = [Chapter(1, book_title)]
+        chapters = [Chapter(1, title)]
     elif len(chapters) == 1 and not chapters[0].headings:
-        chapters[0].title = book_title
-    return Book(text, book_title, author, chapters, front, source, encoding)
+        chapters[0].title = title
+    return Book(text, title, author, chapters, front, source, encoding,
+                sorted(set(scene_breaks or [])))
 
 
-def load_book(path: Path) -> Book:
-    """Load a story file (plain text or Markdown) into a Book."""
+def parse_book(text: str, source: Path | None = None, encoding: str = "utf-8",
+               keep_notes: bool = False) -> Book:
+    """Split decoded text into front matter, chapters and paragraphs."""
+    paragraphs = split_paragraphs(text)
+    n_front, title, author = front_matter(text, paragraphs)
+    front, paragraphs = paragraphs[:n_front], paragraphs[n_front:]
+    breaks = blank_line_breaks(text, paragraphs)
+    classified, headings = [], set()
+    after_marker = False
+    for para in paragraphs:
+        body = text[para.start : para.end]
+        if after_marker:
+            breaks.append(para.start)
+        after_marker = False
+        if is_heading(body):
+            headings.add(para.start)
+            classified.append(para)
+        elif is_scene_break(body):
+            classified.append(Paragraph(para.start, para.end, "skipped"))
+            after_marker = True
+        elif not keep_notes and is_note(body):
+            classified.append(Paragraph(para.start, para.end, "skipped"))
+        else:
+            classified.append(para)
+    book = assemble(text, classified, headings, title=title or title_from_path(source),
+                    author=author, source=source, encoding=encoding, scene_breaks=breaks)
+    book.front = front + book.front
+    return book
+
+
+def load_book(path: Path, keep_notes: bool = False) -> Book:
+    """Load a story file (.txt, .md, .html, .epub) into a Book."""
+    suffix = path.suffix.lower()
+    if suffix == ".epub":
+        from audiobook.formats.epub import load_epub
+
+        return load_epub(path, keep_notes=keep_notes)
+    if suffix in (".html", ".htm", ".xhtml"):
+        from audiobook.formats.html import load_html
+
+        return load_html(path, keep_notes=keep_notes)
     text, encoding = read_text(path)
-    return parse_book(text, path, encoding)
+    if suffix in (".md", ".markdown"):
+        from audiobook.formats.markdown import parse_markdown
+
+        return parse_markdown(text, path, encoding, keep_notes=keep_notes)
+    return parse_book(text, path, encoding, keep_notes=keep_notes)

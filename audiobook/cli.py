@@ -25,17 +25,31 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("build", help="build the audiobook (MP3 per chapter, playlist, cast)")
-    p.add_argument("input", type=Path, help="story file (.txt or .md)")
+    p.add_argument("input", type=Path, help="story file (.txt, .md, .html or .epub)")
     p.add_argument("--voices", type=Path, help="cast file (YAML) to use")
     p.add_argument("--out", type=Path, default=Path("output"), help="output folder")
+    p.add_argument("--format", choices=("mp3", "m4b", "all"), default="mp3",
+                   help="mp3: a file per chapter and a playlist; m4b: one file with chapter "
+                        "marks; all: both")
+    p.add_argument("--cover", type=Path, help="cover image (JPEG or PNG) for every file")
+    p.add_argument("--profile", choices=("standard", "acx"), default="standard",
+                   help="standard: -18 LUFS speech; acx: ACX/Audible submission rules")
+    p.add_argument("--keep-notes", action="store_true",
+                   help="read disclaimers and author's notes instead of skipping them")
     p.add_argument("--jobs", type=int, default=None, help="speech workers (default: all cores)")
     p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
     p.add_argument("--no-cache", action="store_true", help="do not reuse or keep clips")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_common(p)
 
+    p = sub.add_parser("check", help="measure audio files against a profile (exit 1 on failure)")
+    p.add_argument("paths", type=Path, nargs="+", help="audio files or folders")
+    p.add_argument("--profile", choices=("standard", "acx"), default="standard")
+    _add_common(p)
+
     p = sub.add_parser("segment", help="show who says what")
     p.add_argument("input", type=Path)
+    p.add_argument("--keep-notes", action="store_true", help="read author's notes")
     p.add_argument("--voices", type=Path, help="cast file (YAML) to use")
     p.add_argument("--format", choices=("text", "jsonl"), default="text")
     _add_common(p)
@@ -53,13 +67,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise _usage("--jobs must be at least 1")
     result = build(args.input, args.voices, args.out, jobs=args.jobs, cache=args.cache,
-                   use_cache=not args.no_cache, progress=not args.quiet)
+                   use_cache=not args.no_cache, progress=not args.quiet, formats=args.format,
+                   cover=args.cover, profile=args.profile, keep_notes=args.keep_notes)
     minutes, seconds = divmod(round(result.audio_seconds), 60)
-    print(f"Wrote {len(result.files)} chapter(s), {minutes} min {seconds} s of audio, "
-          f"in {result.wall_seconds:.1f} s:")
+    print(f"Wrote {minutes} min {seconds} s of audio in {result.wall_seconds:.1f} s:")
     for path in result.files:
         print(f"  {path}")
-    print(f"Playlist: {result.playlist}")
+    if result.m4b:
+        print(f"Audiobook: {result.m4b}")
+    if result.playlist:
+        print(f"Playlist: {result.playlist}")
     print(f"Cast:     {result.cast_file}  (edit it and pass it back with --voices)")
     return 0
 
@@ -69,7 +86,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from audiobook.pipeline import analyse, read_cast, script
 
     cast = read_cast(args.voices)
-    book = load_book(args.input)
+    book = load_book(args.input, keep_notes=args.keep_notes)
     segments = analyse(book, cast)
     out = sys.stdout
     for line in script(book, segments, cast):
@@ -80,6 +97,16 @@ def cmd_segment(args: argparse.Namespace) -> int:
             who = seg.speaker if seg.kind == "dialogue" else seg.kind
             out.write(f"[{seg.chapter}] {who}: {' '.join(seg.text.split())}\n")
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from audiobook.check import check, table
+
+    results = check(args.paths, args.profile)
+    print(table(results))
+    failed = sum(1 for m in results if m.failures)
+    print(f"{len(results) - failed} passed, {failed} failed ({args.profile} profile)")
+    return 1 if failed else 0
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
@@ -100,7 +127,8 @@ def _usage(message: str) -> AudiobookError:
     return InputError(message)
 
 
-COMMANDS = {"build": cmd_build, "segment": cmd_segment, "voices": cmd_voices}
+COMMANDS = {"build": cmd_build, "check": cmd_check, "segment": cmd_segment,
+            "voices": cmd_voices}
 
 
 def main(argv: list[str] | None = None) -> int:

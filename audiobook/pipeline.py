@@ -7,17 +7,19 @@ import os
 import shutil
 import tempfile
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
 from audiobook.assembler import (
+    PROFILES,
     BookInfo,
     ChapterPlan,
-    chapter_filename,
-    encode_chapter,
+    encode_book,
     slugify,
+    split_long_chapter,
     write_playlist,
 )
 from audiobook.attribution import Roster, attribute, speaker_stats
@@ -34,8 +36,12 @@ from audiobook.speech import heading_text, speakable, split_for_engine
 PAUSE_WITHIN_PARAGRAPH_MS = 250
 PAUSE_BETWEEN_PARAGRAPHS_MS = 700
 PAUSE_AFTER_HEADING_MS = 1200
+PAUSE_SCENE_BREAK_MS = 2000
 LEAD_IN_MS = 600
 LEAD_OUT_MS = 1500
+FORMATS = ("mp3", "m4b", "all")
+MAX_COVER_BYTES = 20 * 1024 * 1024
+NARRATED_BY = "computer voices, made with audiobook and e speak"
 
 
 @dataclass
@@ -52,11 +58,16 @@ class BuildResult:
 
     folder: Path
     files: list[Path]
-    playlist: Path
+    """Chapter MP3s (none when only an M4B was asked for)."""
+    playlist: Path | None
     cast_file: Path
     audio_seconds: float
     wall_seconds: float
     voices: dict[str, str] = field(default_factory=dict)
+    m4b: Path | None = None
+    """The one-file audiobook with chapter marks, when asked for."""
+    gains_db: list[float] = field(default_factory=list)
+    """Loudness gain applied to each file's chapter."""
 
 
 def engine_voice_ids(engine: str = "pyttsx3") -> set[str]:
@@ -96,11 +107,14 @@ def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:
         if seg.kind == "title":
             say = ""
             if not announced:
-                by = f", by {cast.author}" if cast.author else ""
+                author = cast.author or book.author
+                by = f", by {author}" if author else ""
                 say = f"{cast.title or book.title}{by}."
                 announced = True
         elif seg.kind == "heading":
             say = heading_text(seg.text)
+        elif seg.kind == "skipped":
+            say = ""
         else:
             say = speakable(seg.text, cast.pronunciations)
         lines.append(ScriptLine(seg, say))
@@ -115,8 +129,16 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
     for line in lines:
         by_chapter.setdefault(line.segment.chapter, []).append(line)
     narrator = cast.narrator.settings()
+    breaks = book.scene_breaks
+    announce = None
+    if book.author and not any(line.segment.kind == "title" for line in lines):
+        # A book whose metadata (not its text) names the author: announce it once.
+        announce = f"{cast.title or book.title}, by {cast.author or book.author}."
     for chapter in book.chapters:
         seq: list[ClipRequest | int] = [LEAD_IN_MS]
+        if announce:
+            seq += [ClipRequest(announce, narrator), PAUSE_AFTER_HEADING_MS]
+            announce = None
         chapter_lines = by_chapter.get(chapter.index, [])
         if not any(line.segment.kind == "heading" for line in chapter_lines):
             seq += [ClipRequest(heading_text(chapter.title), narrator), PAUSE_AFTER_HEADING_MS]
@@ -126,7 +148,9 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
                 continue
             seg = line.segment
             if previous is not None:
-                if previous.kind in ("heading", "title"):
+                if bisect_right(breaks, seg.start) > bisect_right(breaks, previous.end):
+                    seq.append(PAUSE_SCENE_BREAK_MS)
+                elif previous.kind in ("heading", "title"):
                     seq.append(PAUSE_AFTER_HEADING_MS)
                 elif previous.paragraph != seg.paragraph:
                     seq.append(PAUSE_BETWEEN_PARAGRAPHS_MS)
@@ -156,6 +180,28 @@ def write_script(path: Path, lines: list[ScriptLine], cast: Cast) -> None:
     os.replace(tmp, path)
 
 
+def read_cover(path: Path) -> bytes:
+    """A cover image file (JPEG or PNG), checked before any audio work."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read the cover ({err.strerror})") from None
+    if len(data) > MAX_COVER_BYTES:
+        raise InputError(f"{path}: cover image too large ({len(data)} bytes)")
+    if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
+        raise InputError(f"{path}: the cover must be a JPEG or PNG image")
+    return data
+
+
+def credits(book: Book, cast: Cast) -> tuple[str, str]:
+    """Opening and closing credits (ACX asks for both)."""
+    title = cast.title or book.title
+    by = f", written by {cast.author or book.author}" if (cast.author or book.author) else ""
+    narrated = f"Narrated by {NARRATED_BY}."
+    return (f"{title}{by}. {narrated}",
+            f"This has been {title}{by}. {narrated} The end.")
+
+
 def build(
     input_path: Path,
     voices_path: Path | None = None,
@@ -165,16 +211,37 @@ def build(
     use_cache: bool = True,
     engine: str = "pyttsx3",
     progress: bool = True,
+    formats: str = "mp3",
+    cover: Path | None = None,
+    profile: str = "standard",
+    keep_notes: bool = False,
 ) -> BuildResult:
-    """Build the audiobook for a story file; return what was written."""
+    """Build the audiobook for a story file; return what was written.
+
+    `formats` is `mp3` (a file per chapter and a playlist), `m4b` (one file with
+    chapter marks) or `all`; `profile` is `standard` or `acx`.
+    """
     started = time.perf_counter()
-    book = load_book(input_path)
+    if formats not in FORMATS:
+        raise InputError(f"unknown format {formats!r} (choose from {', '.join(FORMATS)})")
+    if profile not in PROFILES:
+        raise InputError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
+    rules = PROFILES[profile]
+    wanted = ("mp3", "m4b") if formats == "all" else (formats,)
+    cover_data = read_cover(cover) if cover else None
+    book = load_book(input_path, keep_notes=keep_notes)
     voice_ids = engine_voice_ids(engine)
     cast = load_cast(voices_path, voice_ids) if voices_path else Cast()
     segments = analyse(book, cast)
     assign_voices(cast, voice_ids)
     lines = script(book, segments, cast)
     plans, sequences = plan_chapters(book, lines, cast)
+    if rules.credits:
+        opening, closing = credits(book, cast)
+        narrator = cast.narrator.settings()
+        plans = [ChapterPlan(0, "Opening Credits"), *plans, ChapterPlan(0, "Closing Credits")]
+        sequences = [[LEAD_IN_MS, ClipRequest(opening, narrator), LEAD_OUT_MS], *sequences,
+                     [LEAD_IN_MS, ClipRequest(closing, narrator), LEAD_OUT_MS]]
 
     folder = out_dir / slugify(cast.title or book.title)
     try:
@@ -192,22 +259,33 @@ def build(
         requests = [item for seq in sequences for item in seq if isinstance(item, ClipRequest)]
         paths = render_clips(requests, cache_dir, engine, jobs, progress)
         configure_pydub()
-        info = BookInfo(cast.title or book.title, cast.author, len(plans))
-        files, entries, total = [], [], 0.0
-        for plan, seq in tqdm(list(zip(plans, sequences)), desc="Encoding", unit="chapter",
-                              disable=not progress):
+        parts: list[ChapterPlan] = []
+        for plan, seq in zip(plans, sequences, strict=True):
             plan.items = [paths[item] if isinstance(item, ClipRequest) else item for item in seq]
-            path = folder / chapter_filename(plan, len(plans))
-            seconds = encode_chapter(plan, path, info)
-            files.append(path)
-            entries.append((path.name, seconds, plan.title))
-            total += seconds
+            plan.split_after_ms = PAUSE_BETWEEN_PARAGRAPHS_MS
+            if rules.max_file_seconds:
+                parts += split_long_chapter(plan, rules.max_file_seconds)
+            else:
+                parts.append(plan)
+        for number, plan in enumerate(parts, 1):
+            plan.index = number
+        info = BookInfo(cast.title or book.title, cast.author or book.author, len(parts),
+                        cover=cover_data or book.cover, narrator=NARRATED_BY)
+        with tqdm(total=len(parts), desc="Encoding", unit="chapter",
+                  disable=not progress) as bar:
+            output = encode_book(parts, folder, info, rules, wanted,
+                                 m4b_name=f"{folder.name}.m4b", progress=lambda: bar.update(1))
     finally:
         if temp_cache:
             shutil.rmtree(temp_cache, ignore_errors=True)
 
-    playlist = folder / f"{folder.name}.m3u8"
-    write_playlist(playlist, entries)
+    files = [path for path, _, _ in output.chapters if path is not None]
+    total = sum(seconds for _, seconds, _ in output.chapters)
+    playlist = None
+    if "mp3" in wanted:
+        playlist = folder / f"{folder.name}.m3u8"
+        write_playlist(playlist, [(path.name, seconds, title)
+                                  for path, seconds, title in output.chapters if path])
     cast_file = folder / "cast.yaml"
     tmp = atomic_target(cast_file)
     tmp.write_text(dump_cast(cast), encoding="utf-8")
@@ -216,4 +294,4 @@ def build(
     voices = {"narrator": cast.narrator.voice or ""}
     voices.update({name: s.voice or "" for name, s in cast.characters.items()})
     return BuildResult(folder, files, playlist, cast_file, total,
-                       time.perf_counter() - started, voices)
+                       time.perf_counter() - started, voices, output.m4b, output.gains_db)

@@ -30,7 +30,7 @@ class Segment:
     chapter: int
     """1-based chapter index."""
     kind: str
-    """`narration`, `dialogue`, `heading` or `title`."""
+    """`narration`, `dialogue`, `heading`, `title` or `skipped` (kept, not read)."""
     speaker: str
     """Canonical character name for dialogue, `narrator` otherwise."""
     start: int
@@ -144,8 +144,9 @@ def segment_book(book: Book) -> list[Segment]:
     segments: list[Segment] = []
     index = 0
     for para in book.front:
+        kind = "skipped" if para.kind == "skipped" else "title"
         segments.append(
-            Segment(1, "title", NARRATOR, para.start, para.end, text[para.start : para.end], index)
+            Segment(1, kind, NARRATOR, para.start, para.end, text[para.start : para.end], index)
         )
         index += 1
     quote = -1
@@ -158,6 +159,12 @@ def segment_book(book: Book) -> list[Segment]:
             index += 1
         continued = False
         for para in chapter.paragraphs:
+            if para.kind == "skipped":
+                # Not read (notes, scene-break marks, front/back matter), but listed.
+                segments.append(Segment(chapter.index, "skipped", NARRATOR, para.start, para.end,
+                                        text[para.start : para.end], index))
+                index += 1
+                continue
             before = quote
             found, quote, left_open = segment_paragraph(text, para, chapter.index, index, quote)
             opens = text[para.start] in '"\u201c'

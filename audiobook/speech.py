@@ -1,9 +1,17 @@
-"""Text made ready for speaking: quote marks, emphasis, numerals, pronunciations."""
+"""Text made ready for speaking: quote marks, emphasis, numerals, pronunciations.
+
+`normalize()` rewrites what an engine would misread (numbers, money, times,
+dates, abbreviations, URLs, shouted words) into plain words; the rules are
+ordered so that the more specific patterns (money, times, dates) run before
+the general number rule takes what is left.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from audiobook.numbers import cardinal, digits, ordinal, plural_of_year, year
 
 MAX_CLIP_CHARS = 1500
 """Longer texts are split at sentence boundaries: clips stay small for the engine
@@ -14,7 +22,10 @@ _QUOTES = re.compile(
 )
 _EMPHASIS = re.compile(r"(?<!\w)[_*]+(?=\S)|(?<=\S)[_*]+(?!\w)")
 _SPACES = re.compile(r"\s+")
-_CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
+# Markdown marks that are not read: images, link targets, code ticks, quote and list marks.
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_LINE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+|^[ \t]*(?:[-+*]|\d+[.)])[ \t]+", re.MULTILINE)
 _ROMAN = re.compile(r"\b(chapter|book|part|volume|act)\s+([IVXLCDM]+)\b", re.IGNORECASE)
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
@@ -44,15 +55,17 @@ def _int_to_roman(n: int) -> str:
 
 
 def heading_text(text: str) -> str:
-    """A chapter heading as spoken: `CHAPTER IV.` -> `Chapter 4.`"""
+    """A chapter heading as spoken: `CHAPTER IV.` -> `Chapter Four.`"""
 
     def numeral(m: re.Match) -> str:
         value = roman_to_int(m.group(2))
-        return f"{m.group(1).capitalize()} {value if value else m.group(2)}"
+        spoken = cardinal(value).title() if value else m.group(2)
+        return f"{m.group(1).capitalize()} {spoken}"
 
-    text = _ROMAN.sub(numeral, text.replace("#", " "))
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return ". ".join(line.rstrip(".") for line in lines) + "."
+    text = _ROMAN.sub(numeral, _EMPHASIS.sub("", text.replace("#", " ")))
+    lines = [normalize(line.strip()) for line in text.split("\n")
+             if line.strip() and not re.fullmatch(r"[=\-\s]+", line)]
+    return ". ".join(line.rstrip(".:") for line in lines) + "."
 
 
 @lru_cache(maxsize=64)
@@ -72,12 +85,218 @@ def apply_pronunciations(text: str, pronunciations: dict[str, str]) -> str:
 
 def speakable(text: str, pronunciations: dict[str, str] | None = None) -> str:
     """The exact text sent to the engine for a segment."""
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LINE_MARK.sub("", text).replace("`", "")
     text = _QUOTES.sub(" ", text)
     text = _EMPHASIS.sub("", text)
-    # Shouted words are read as words, not spelled out letter by letter.
-    text = _CAPS_WORD.sub(lambda m: m.group(0).capitalize(), text)
+    text = normalize(text)
     text = apply_pronunciations(text, pronunciations or {})
     return _SPACES.sub(" ", text).strip()
+
+
+# --- normalization ---------------------------------------------------------------------
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+_MONTH_ABBR = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April",
+               "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September",
+               "Sept": "September", "Oct": "October", "Nov": "November", "Dec": "December"}
+_MONTH = rf"(?P<month>{_MONTHS}|(?:{'|'.join(_MONTH_ABBR)})\.?)"
+
+_TITLES = {"Mr": "Mister", "Mrs": "Missus", "Ms": "Mizz", "Dr": "Doctor", "Prof": "Professor",
+           "Capt": "Captain", "Lt": "Lieutenant", "Sgt": "Sergeant", "Col": "Colonel",
+           "Gen": "General", "Rev": "Reverend", "Hon": "Honorable", "Mt": "Mount",
+           "Ft": "Fort", "Gov": "Governor", "Sen": "Senator", "Rep": "Representative"}
+_TITLE_ABBR = re.compile(rf"\b(?:(Mr|Mrs|Ms|Dr)\.|({'|'.join(_TITLES)})\.(?=\s+[A-Z]))")
+_SAINT = re.compile(r"(?<![A-Za-z]\s)(?<![A-Za-z])\bSt\.(?=\s+[A-Z])")
+_STREET = re.compile(r"\bSt\.")
+# Abbreviations that may end a sentence: keep a full stop when one follows.
+_ENDING_ABBR = [
+    (re.compile(r"\betc\.(?=\s+[A-Z]|\s*$)"), "et cetera."),
+    (re.compile(r"\betc\."), "et cetera"),
+    (re.compile(r"\b[Vv]s\.?(?=\s)"), "versus"),
+    (re.compile(r"\be\.g\.,?"), "for example,"),
+    (re.compile(r"\bi\.e\.,?"), "that is,"),
+    (re.compile(r"\bJr\.(?=\s+[A-Z]|\s*$)"), "Junior."),
+    (re.compile(r"\bJr\."), "Junior"),
+    (re.compile(r"\bSr\.(?=\s+[A-Z]|\s*$)"), "Senior."),
+    (re.compile(r"\bSr\."), "Senior"),
+    (re.compile(r"\bNo\.(?=\s*\d)"), "number"),
+]
+
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"),
+               "£": ("pound", "pounds", "penny", "pence"),
+               "€": ("euro", "euros", "cent", "cents")}
+_MONEY = re.compile(
+    r"(?P<sym>[$£€])\s?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d\d))?(?!\d)"
+    r"(?:\s(?P<scale>thousand|million|billion|trillion)\b)?"
+)
+_TIME = re.compile(
+    r"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?::[0-5]\d)?(?!\d)"
+    r"(?:\s?(?P<ampm>[AaPp])\.?[Mm]\b\.?)?"
+)
+_CLOCK_HOUR = re.compile(r"\b(?P<h>1[0-2]|0?[1-9])\s?(?P<ampm>[AaPp])\.?[Mm]\b\.?")
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+(?P<year>\d{{3,4}}))?\b"
+)
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b{_MONTH}\s+(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\b(?:,\s*(?P<year>\d{{3,4}})\b)?"
+)
+_DECADE = re.compile(r"\b(?P<y>1[1-9]\d0|20[0-9]0)'?s\b")
+_YEAR_CONTEXT = re.compile(
+    rf"\b(?P<pre>(?i:in|since|of|by|until|till|from|year|circa|c\.|summer|winter|spring|autumn|"
+    rf"fall|{_MONTHS})\s+)(?P<y>1[1-9]\d\d|20\d\d)\b(?![,.]?\d)"
+)
+_YEAR_RANGE = re.compile(
+    r"\b(?P<a>1[1-9]\d\d|20\d\d)\s?[\u2013\u2014-]\s?(?P<b>1[1-9]\d\d|20\d\d)\b"
+)
+_YEAR_ERA = re.compile(r"\b(?P<y>\d{1,4})\s?(?P<era>BC|AD|BCE|CE)\b")
+_PHONE = re.compile(
+    r"(?<![\d-])\(?\d{3}\)?[-. ]\d{3}[-.]\d{4}(?![\d-])|(?<![\d-])\d{3}-\d{4}(?![\d-])"
+)
+_RANGE = re.compile(r"(?<=\d)\s?[\u2013\u2014-]\s?(?=\d)")
+_PERCENT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s?(?:%|per\s?cent\b)")
+_ORDINAL = re.compile(r"\b(?P<n>\d+)(?:st|nd|rd|th)\b")
+_NUMBER = re.compile(r"(?<![\w.])(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?![\w])")
+_ELLIPSIS = re.compile(r"\s*(?:\.\s?\.\s?\.|\u2026)[.\s]*")
+_DASH = re.compile(r"\s*(?:\u2014|\u2015|--+|\s\u2013\s|\s-\s)\s*")
+_CAPS_WORD = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
+_WORD_CHARS = re.compile(r"[A-Za-z]")
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _money(m: re.Match) -> str:
+    one, many, small_one, small_many = _CURRENCIES[m.group("sym")]
+    whole, cents, scale = _number(m.group("whole")), m.group("cents"), m.group("scale")
+    if scale:
+        amount = cardinal(whole) + (f" point {digits(cents)}" if cents and int(cents) else "")
+        return f"{amount} {scale} {many}"
+    cents_n = int(cents) if cents else 0
+    if whole == 0 and cents_n:
+        return f"{cardinal(cents_n)} {small_one if cents_n == 1 else small_many}"
+    words = f"{cardinal(whole)} {one if whole == 1 else many}"
+    return f"{words} {cardinal(cents_n)}" if cents_n else words
+
+
+def _ampm(letter: str | None) -> str:
+    return f" {letter.upper()} M" if letter else ""
+
+
+def _time(m: re.Match) -> str:
+    hour, minute = int(m.group("h")), int(m.group("m"))
+    if minute == 0:
+        spoken = f"{cardinal(hour)} o'clock" if not m.group("ampm") else cardinal(hour)
+    elif minute < 10:
+        spoken = f"{cardinal(hour)} oh {cardinal(minute)}"
+    else:
+        spoken = f"{cardinal(hour)} {cardinal(minute)}"
+    return spoken + _ampm(m.group("ampm"))
+
+
+def _month(name: str) -> str:
+    return _MONTH_ABBR.get(name.rstrip("."), name.rstrip("."))
+
+
+def _day_month_year(m: re.Match) -> str:
+    spoken = f"the {ordinal(int(m.group('day')))} of {_month(m.group('month'))}"
+    return spoken + (f", {year(int(m.group('year')))}" if m.group("year") else "")
+
+
+def _month_day_year(m: re.Match) -> str:
+    spoken = f"{_month(m.group('month'))} {ordinal(int(m.group('day')))}"
+    return spoken + (f", {year(int(m.group('year')))}" if m.group("year") else "")
+
+
+def _plain_number(m: re.Match) -> str:
+    whole = cardinal(_number(m.group("n")))
+    return f"{whole} point {digits(m.group('frac'))}" if m.group("frac") else whole
+
+
+def _url(m: re.Match) -> str:
+    url = m.group(0)
+    trail = ""
+    while url and url[-1] in ".,;:!?)]}":
+        trail = url[-1] + trail
+        url = url[:-1]
+    url = re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE).rstrip("/")
+    return _spell_address(url) + trail
+
+
+def _spell_address(text: str) -> str:
+    names = {".": " dot ", "/": " slash ", "@": " at ", "-": " dash ", "_": " underscore ",
+             "?": " question mark ", "=": " equals ", "&": " and ", "#": " hash ", ":": " colon "}
+    return re.sub(r"\s+", " ", "".join(names.get(c, c) for c in text)).strip()
+
+
+def _shouted(text: str) -> str:
+    """ALL-CAPS words read as words; short lone capitals (BBC, FBI) stay acronyms."""
+
+    def fix(m: re.Match) -> str:
+        word = m.group(0)
+        letters = word.replace("'", "")
+        if len(letters) <= 3 and not _in_caps_run(text, m.start(), m.end()):
+            return word
+        if not re.search(r"[AEIOUY]", letters) or re.fullmatch(r"[IVXLCDM]+", letters):
+            return word  # no vowel: an acronym to spell (NHS, BBC); or a Roman numeral
+        return word.capitalize() if word[0].isupper() else word.lower()
+
+    return _CAPS_WORD.sub(fix, text)
+
+
+def _in_caps_run(text: str, start: int, end: int) -> bool:
+    """Whether an ALL-CAPS word sits beside another one (a shouted phrase)."""
+    before = re.search(r"([A-Za-z']+)[^A-Za-z']*$", text[max(0, start - 40):start])
+    after = re.match(r"[^A-Za-z']*([A-Za-z']+)", text[end:end + 40])
+    return any(w and len(w.group(1)) > 1 and w.group(1).isupper() for w in (before, after))
+
+
+def normalize(text: str) -> str:
+    """Rewrite numbers, money, times, dates, abbreviations, URLs and shouting as words."""
+    text = _URL.sub(_url, text)
+    text = _EMAIL.sub(lambda m: _spell_address(m.group(0)), text)
+    text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
+    text = _SAINT.sub("Saint", text)
+    text = _STREET.sub("Street", text)
+    for pattern, words in _ENDING_ABBR:
+        text = pattern.sub(words, text)
+    text = _MONEY.sub(_money, text)
+    text = _TIME.sub(_time, text)
+    text = _CLOCK_HOUR.sub(lambda m: cardinal(int(m.group("h"))) + _ampm(m.group("ampm")), text)
+    text = _DAY_MONTH_YEAR.sub(_day_month_year, text)
+    text = _MONTH_DAY_YEAR.sub(_month_day_year, text)
+    text = _YEAR_ERA.sub(lambda m: f"{year(int(m.group('y')))} {' '.join(m.group('era'))}",
+                         text)
+    text = _DECADE.sub(lambda m: plural_of_year(int(m.group("y"))), text)
+    text = _YEAR_RANGE.sub(lambda m: f"{year(int(m.group('a')))} to {year(int(m.group('b')))}",
+                           text)
+    text = _YEAR_CONTEXT.sub(lambda m: m.group("pre") + year(int(m.group("y"))), text)
+    text = _PHONE.sub(lambda m: ", ".join(digits(g) for g in re.findall(r"\d+", m.group(0))),
+                      text)
+    text = _RANGE.sub(" to ", text)
+    text = _PERCENT.sub(lambda m: f"{_plain_number(_NUMBER.match(m.group('n')))} percent", text)
+    text = _ORDINAL.sub(lambda m: ordinal(int(m.group("n"))), text)
+    text = _NUMBER.sub(_plain_number, text)
+    # Ellipses and dashes are pauses: a comma makes the engine pause briefly.
+    text = _ELLIPSIS.sub(_ellipsis, text)
+    text = _DASH.sub(", ", text)
+    text = _shouted(text)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",(\s*,)+", ",", text)
+    text = re.sub(r"^[,\s]+|(?<=[.!?])\s*,", "", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _ellipsis(m: re.Match) -> str:
+    rest = m.string[m.end():]
+    if not rest or not _WORD_CHARS.search(rest[:1] or "") or rest[:1].isupper():
+        return ". " if rest.strip() else "."
+    return ", "
 
 
 @lru_cache(maxsize=1)

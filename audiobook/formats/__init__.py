@@ -1,0 +1,1 @@
+"""Readers for marked-up inputs (Markdown, HTML, EPUB) that produce a `Book`."""
