@@ -9,7 +9,8 @@ MAX_CLIP_CHARS = 1500
 """Longer texts are split at sentence boundaries: clips stay small for the engine
 (which crashes near 22,000 characters) and spread evenly over workers."""
 
-_QUOTES = re.compile(r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
+_QUOTES = re.compile(
+    r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
 _EMPHASIS = re.compile(r"(?<!\w)[_*]+(?=\S)|(?<=\S)[_*]+(?!\w)")
 _SPACES = re.compile(r"\s+")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
@@ -55,17 +56,28 @@ def heading_text(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _pronunciation_pattern(words: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # Longest first, so "Doctor Harrow" wins over "Doctor"; any run of spaces
+    # inside a phrase matches, and (?<!\w)/(?!\w) make whole words that still
+    # match before a possessive `'s`.
+    alternatives = "|".join(r"\s+".join(re.escape(part) for part in w.split())
+                            for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
+def _key(word: str) -> str:
+    return " ".join(word.split()).casefold()
+
+
 def apply_pronunciations(text: str, pronunciations: dict[str, str]) -> str:
-    """Replace whole words (case-insensitive; possessives keep their `'s`)."""
-    if not pronunciations:
+    """Replace whole words and phrases, any case; possessives keep their `'s`.
+
+    One pass: a replacement is never itself replaced again.
+    """
+    lookup = {_key(k): v for k, v in pronunciations.items() if k.strip()}
+    if not lookup:
         return text
-    lookup = {k.lower(): v for k, v in pronunciations.items()}
-    pattern = _pronunciation_pattern(tuple(pronunciations))
-    return pattern.sub(lambda m: lookup[m.group(0).lower()], text)
+    pattern = _pronunciation_pattern(tuple(sorted(lookup)))
+    return pattern.sub(lambda m: lookup[_key(m.group(0))], text)
 
 
 def speakable(text: str, pronunciations: dict[str, str] | None = None) -> str:
@@ -74,8 +86,8 @@ def speakable(text: str, pronunciations: dict[str, str] | None = None) -> str:
     text = _EMPHASIS.sub("", text)
     # Shouted words are read as words, not spelled out letter by letter.
     text = _CAPS_WORD.sub(lambda m: m.group(0).capitalize(), text)
-    text = apply_pronunciations(text, pronunciations or {})
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    return apply_pronunciations(text, pronunciations or {})
 
 
 @lru_cache(maxsize=1)
