@@ -298,6 +298,9 @@ def parse_cast(text: str, path: Path, voices: set[str] | None = None) -> Cast:
         mark = err.problem_mark or err.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = " ".join(str(err.problem or err.context or "invalid YAML").split())
+        if isinstance(err, yaml.constructor.ConstructorError) and "for the tag" in problem:
+            tag = problem.split("for the tag", 1)[1].strip(" '").replace("tag:yaml.org,2002:", "!!")
+            problem = f"the tag {tag!r} is not allowed: a cast file holds plain values only"
         raise InputError(f"{where}: not valid YAML: {problem}") from None
     except yaml.YAMLError as err:
         raise InputError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
@@ -327,8 +330,9 @@ def parse_cast(text: str, path: Path, voices: set[str] | None = None) -> Cast:
                     raise InputError(f"{_where(path, name_node)}: {name!r} cannot be a "
                                      f"character name (it is used for the {name.lower()})")
                 speaker = Speaker(name)
-                _speaker_fields(path, _mapping(path, spec, f"character {name!r}"),
-                                CHARACTER_KEYS, f"character {name!r}", speaker, voices)
+                where = f"characters.{name}"
+                _speaker_fields(path, _mapping(path, spec, where), CHARACTER_KEYS, where,
+                                speaker, voices)
                 for alias in [name, *speaker.aliases]:
                     other = owners.setdefault(alias.lower(), name)
                     if other != name:
