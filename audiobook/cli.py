@@ -55,8 +55,29 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser("voices", help="list the engine's voices (id first)")
-    p.add_argument("--lang", help="only voices whose language starts with this (e.g. en)")
+    p.add_argument("--lang", help="only this language and its accents (en, en-gb, ...)")
     p.add_argument("--gender", choices=("male", "female"), help="only voices of this gender")
+    _add_common(p)
+
+    p = sub.add_parser("cast", help="write a cast file (characters and voices) for a book",
+                       description="Find the book's characters and give each a voice. With "
+                       "--voices, every choice in that file is kept and only new characters "
+                       "are added.")
+    p.add_argument("input", type=Path, help="story file")
+    p.add_argument("--voices", type=Path, help="existing cast file to keep and extend")
+    p.add_argument("-o", "--output", type=Path, help="write here (default: standard output)")
+    _add_common(p)
+
+    p = sub.add_parser("preview", help="render a short audition clip per speaker",
+                       description="One short MP3 per speaker: their first lines from INPUT "
+                       "when given, otherwise a standard sentence.")
+    p.add_argument("input", type=Path, nargs="?", help="story file (for first lines)")
+    p.add_argument("--voices", type=Path, required=True, help="cast file (YAML)")
+    p.add_argument("--out", type=Path, default=Path("output") / "preview",
+                   help="folder for the clips (default: output/preview)")
+    p.add_argument("--jobs", type=int, default=None, help="speech workers (default: all cores)")
+    p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_common(p)
     return parser
 
@@ -110,14 +131,67 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
+    from audiobook.cast import select_voices
     from audiobook.engines import get_engine
+    from audiobook.errors import InputError
 
-    for voice in get_engine().voices():
-        if args.lang and not voice.language.lower().startswith(args.lang.lower()):
-            continue
-        if args.gender and voice.gender != args.gender:
-            continue
+    voices = select_voices(get_engine().voices(), args.lang, args.gender)
+    if not voices:
+        raise InputError(f"no voice matches{' --lang ' + args.lang if args.lang else ''}"
+                         f"{' --gender ' + args.gender if args.gender else ''}; "
+                         "`audiobook voices` lists them all")
+    for voice in voices:
         print(f"{voice.id}\t{voice.name}\t{voice.language}\t{voice.gender}")
+    return 0
+
+
+def cmd_cast(args: argparse.Namespace) -> int:
+    from audiobook.audio import atomic_target
+    from audiobook.cast import dump_cast
+    from audiobook.pipeline import cast_for_book
+
+    before: set[str] = set()
+    if args.voices:
+        from audiobook.cast import load_cast
+
+        before = set(load_cast(args.voices).characters)  # validated fully just below
+    cast, _ = cast_for_book(args.input, args.voices)
+    text = dump_cast(cast)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    tmp = atomic_target(args.output)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(args.output)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        from audiobook.errors import InputError
+
+        raise InputError(f"{args.output}: cannot write the cast file ({err.strerror})") from None
+    new = [name for name in cast.characters if name not in before]
+    kept = len(cast.characters) - len(new)
+    print(f"Wrote {args.output}: narrator and {len(cast.characters)} character(s)"
+          + (f", {kept} kept from {args.voices}" if args.voices else "")
+          + (f", new: {', '.join(new)}" if new and args.voices else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from audiobook.pipeline import cast_for_book
+    from audiobook.preview import plan_auditions, render_auditions
+
+    if args.jobs is not None and args.jobs < 1:
+        raise _usage("--jobs must be at least 1")
+    cast, lines = cast_for_book(args.input, args.voices)
+    auditions = plan_auditions(cast, lines)
+    title = f"Cast preview: {cast.title}" if cast.title else "Cast preview"
+    playlist = render_auditions(auditions, args.out, cache=args.cache, jobs=args.jobs,
+                                progress=not args.quiet, title=title)
+    for a in auditions:
+        source = "first lines" if a.from_book else "standard sentence"
+        print(f"{a.path}\t{a.settings.voice}\t({source})")
+    print(f"Playlist: {playlist}")
     return 0
 
 
@@ -128,7 +202,7 @@ def _usage(message: str) -> AudiobookError:
 
 
 COMMANDS = {"build": cmd_build, "check": cmd_check, "segment": cmd_segment,
-            "voices": cmd_voices}
+            "voices": cmd_voices, "cast": cmd_cast, "preview": cmd_preview}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from audiobook.engines import get_engine
 from audiobook.errors import InputError
 from audiobook.render import ClipRequest, default_cache_dir, render_clips
 from audiobook.segmenter import Segment, segment_book
-from audiobook.speech import heading_text, speakable, split_for_engine
+from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
 
 PAUSE_WITHIN_PARAGRAPH_MS = 250
 PAUSE_BETWEEN_PARAGRAPHS_MS = 700
@@ -109,10 +109,11 @@ def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:
             if not announced:
                 author = cast.author or book.author
                 by = f", by {author}" if author else ""
-                say = f"{cast.title or book.title}{by}."
+                say = apply_pronunciations(f"{cast.title or book.title}{by}.",
+                                           cast.pronunciations)
                 announced = True
         elif seg.kind == "heading":
-            say = heading_text(seg.text)
+            say = apply_pronunciations(heading_text(seg.text), cast.pronunciations)
         elif seg.kind == "skipped":
             say = ""
         else:
@@ -128,12 +129,13 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
     by_chapter: dict[int, list[ScriptLine]] = {}
     for line in lines:
         by_chapter.setdefault(line.segment.chapter, []).append(line)
-    narrator = cast.narrator.settings()
+    narrator = cast.settings_for(cast.narrator)
     breaks = book.scene_breaks
     announce = None
     if book.author and not any(line.segment.kind == "title" for line in lines):
         # A book whose metadata (not its text) names the author: announce it once.
-        announce = f"{cast.title or book.title}, by {cast.author or book.author}."
+        announce = apply_pronunciations(
+            f"{cast.title or book.title}, by {cast.author or book.author}.", cast.pronunciations)
     for chapter in book.chapters:
         seq: list[ClipRequest | int] = [LEAD_IN_MS]
         if announce:
@@ -141,7 +143,8 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
             announce = None
         chapter_lines = by_chapter.get(chapter.index, [])
         if not any(line.segment.kind == "heading" for line in chapter_lines):
-            seq += [ClipRequest(heading_text(chapter.title), narrator), PAUSE_AFTER_HEADING_MS]
+            heading = apply_pronunciations(heading_text(chapter.title), cast.pronunciations)
+            seq += [ClipRequest(heading, narrator), PAUSE_AFTER_HEADING_MS]
         previous: Segment | None = None
         for line in chapter_lines:
             if not line.say:
@@ -156,7 +159,7 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
                     seq.append(PAUSE_BETWEEN_PARAGRAPHS_MS)
                 else:
                     seq.append(PAUSE_WITHIN_PARAGRAPH_MS)
-            settings = cast.speaker(seg.speaker).settings() if seg.kind == "dialogue" else narrator
+            settings = cast.settings_for(seg.speaker) if seg.kind == "dialogue" else narrator
             seq += [ClipRequest(piece, settings) for piece in split_for_engine(line.say)]
             previous = seg
         seq.append(LEAD_OUT_MS)
@@ -165,18 +168,25 @@ def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
     return plans, sequences
 
 
+def script_records(lines: list[ScriptLine], cast: Cast) -> list[dict]:
+    """One record per spoken segment: the segment, the voice settings used, the text said."""
+    records = []
+    for line in lines:
+        if not line.say:
+            continue
+        seg = line.segment
+        settings = cast.settings_for(seg.speaker if seg.kind == "dialogue" else cast.narrator)
+        records.append({**seg.to_dict(), "voice": settings.voice, "rate": settings.rate,
+                        "pitch": settings.pitch, "volume": settings.volume, "say": line.say})
+    return records
+
+
 def write_script(path: Path, lines: list[ScriptLine], cast: Cast) -> None:
-    """`script.jsonl`: who says what, in which voice."""
+    """`script.jsonl`: who says what, in which voice, exactly as spoken."""
     tmp = atomic_target(path)
     with open(tmp, "w", encoding="utf-8") as f:
-        for line in lines:
-            if not line.say:
-                continue
-            seg = line.segment
-            voice = cast.speaker(seg.speaker).voice if seg.kind == "dialogue" else (
-                cast.narrator.voice)
-            f.write(json.dumps({**seg.to_dict(), "voice": voice, "say": line.say},
-                               ensure_ascii=False) + "\n")
+        for record in script_records(lines, cast):
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
 
 
@@ -295,3 +305,22 @@ def build(
     voices.update({name: s.voice or "" for name, s in cast.characters.items()})
     return BuildResult(folder, files, playlist, cast_file, total,
                        time.perf_counter() - started, voices, output.m4b, output.gains_db)
+
+
+def cast_for_book(input_path: Path | None, voices_path: Path | None = None,
+                  engine: str = "pyttsx3") -> tuple[Cast, list[ScriptLine]]:
+    """The cast file's choices plus everyone found in the book, every speaker with a voice.
+
+    The cast file is validated before the book is read; choices it makes are
+    kept as they are, and only characters it does not name are added. With no
+    book, only the file's speakers are cast. Also returns the book's script.
+    """
+    voice_ids = engine_voice_ids(engine)
+    cast = load_cast(voices_path, voice_ids) if voices_path else Cast()
+    lines: list[ScriptLine] = []
+    if input_path is not None:
+        book = load_book(input_path)
+        segments = analyse(book, cast)
+        lines = script(book, segments, cast)
+    assign_voices(cast, voice_ids)
+    return cast, lines

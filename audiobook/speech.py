@@ -70,17 +70,28 @@ def heading_text(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _pronunciation_pattern(words: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # Longest first, so "Doctor Harrow" wins over "Doctor"; any run of spaces
+    # inside a phrase matches, and (?<!\w)/(?!\w) make whole words that still
+    # match before a possessive `'s`.
+    alternatives = "|".join(r"\s+".join(re.escape(part) for part in w.split())
+                            for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
+def _key(word: str) -> str:
+    return " ".join(word.split()).casefold()
+
+
 def apply_pronunciations(text: str, pronunciations: dict[str, str]) -> str:
-    """Replace whole words (case-insensitive; possessives keep their `'s`)."""
-    if not pronunciations:
+    """Replace whole words and phrases, any case; possessives keep their `'s`.
+
+    One pass: a replacement is never itself replaced again.
+    """
+    lookup = {_key(k): v for k, v in pronunciations.items() if k.strip()}
+    if not lookup:
         return text
-    lookup = {k.lower(): v for k, v in pronunciations.items()}
-    pattern = _pronunciation_pattern(tuple(pronunciations))
-    return pattern.sub(lambda m: lookup[m.group(0).lower()], text)
+    pattern = _pronunciation_pattern(tuple(sorted(lookup)))
+    return pattern.sub(lambda m: lookup[_key(m.group(0))], text)
 
 
 def speakable(text: str, pronunciations: dict[str, str] | None = None) -> str:
