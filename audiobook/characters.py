@@ -16,6 +16,7 @@ NEUTRAL_TITLES = ("dr", "doctor", "captain", "general", "commander", "colonel", 
                   "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge",
                   "officer", "detective", "agent", "president", "reverend", "rev", "st")
 TITLES = MALE_TITLES + FEMALE_TITLES + NEUTRAL_TITLES
+ARTICLES = ("the", "a", "an")
 
 SPEECH_VERBS = frozenset("""
     said says say saying asked asks ask replied replies reply answered answers answer cried
@@ -98,7 +99,8 @@ def gender_from_title(name: str) -> str:
 def clean_name(name: str) -> str | None:
     """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
     words = name.split()
-    while words and words[0].rstrip(".") in STOPWORDS and words[0].rstrip(".").lower() not in TITLES:
+    while words and words[0].rstrip(".") in STOPWORDS and (
+            words[0].rstrip(".").lower() not in TITLES):
         words = words[1:]
     if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
         return None
@@ -151,9 +153,22 @@ def _pronoun_gender(text: str, names: list[str]) -> str:
     return "unknown"
 
 
-def find_characters(text: str, segments: list[Segment], min_tags: int = 1) -> list[Character]:
-    """Characters named in speech tags, with titled and bare forms merged."""
+def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
+                    known: list[Character] | None = None) -> list[Character]:
+    """Characters named in speech tags, with titled and bare forms merged.
+
+    With `known` characters (from a cast file), names they already cover (also
+    by a short form such as a first name) are left out, and so are unnamed
+    descriptions (`the doctor`): a cast file's characters always win.
+    """
     counts = tag_names(segments, text)
+    if known:
+        from audiobook.attribution import Roster
+
+        roster = Roster(known)
+        counts = Counter({name: n for name, n in counts.items()
+                          if roster.lookup(name) is None and n >= 2
+                          and name.split()[0].lower() not in ARTICLES})
     # Group forms by their bare last word: `Mr. Darcy`, `Darcy`, `Fitzwilliam Darcy`.
     groups: dict[str, Counter] = defaultdict(Counter)
     for name, n in counts.items():
