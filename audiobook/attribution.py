@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from audiobook.characters import (
     ARTICLES,
     SPEECH_VERBS,
+    STOPWORDS,
     TITLES,
     Character,
     gender_from_title,
@@ -24,6 +25,7 @@ from audiobook.characters import (
 )
 from audiobook.segmenter import NARRATOR, Segment
 
+HOW: dict[int, str] = {}
 UNKNOWN = "unknown"
 """Speaker of a quote nobody could be found for."""
 
@@ -40,6 +42,9 @@ _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!
                            r"(?<!\bGen)(?<!\bLt)(?<!\bSgt)(?<!\bProf)"
                            r"[.!?;:]\s|[.!?;:]$|\u2014\s*$")
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|Oh|dear|my)\s+)$",
+                              re.IGNORECASE)
+_VOCATIVE_AFTER = re.compile(r"\s*[,.!?;\u2014_\"'\u201d\u2019-]")
 _CLOSE_MARK = "\"'\u201d\u2019"
 
 
@@ -142,8 +147,8 @@ def _short_forms(form: str) -> list[str]:
     key = _norm_key(form)
     title, bare = split_title(key)
     words = bare.split()
-    if words and words[0].lower() in ARTICLES:
-        return []
+    if not words or any(w in STOPWORDS or not w[:1].isupper() for w in words):
+        return []  # a description (`Inspector In Uniform`), not a personal name
     out = []
     if title:
         out.append(bare)
@@ -255,6 +260,7 @@ class _Attributor:
         self.recent: list[str] = []  # most recently mentioned last
         self.turns: list[str | None] = []  # speakers of the current conversation
         self.addressed: list[str] = []  # names called out in the last quote paragraph
+        self.local: list[Mention] = []  # names in the current paragraph's narration
 
     # -- mentions and pronouns ----------------------------------------------------
 
@@ -265,13 +271,21 @@ class _Attributor:
             self.recent.append(name)
         del self.recent[:-RECENT_MENTIONS]
 
-    def resolve(self, word: str, exclude: str | None = None) -> str | None:
-        """The character a subject word stands for: a name, `I`, `he` or `she`."""
+    def resolve(self, word: str, at: int = -1, exclude: str | None = None) -> str | None:
+        """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
+
+        A pronoun goes to the last character of its gender named earlier in the
+        same paragraph, else to whoever's turn it is, else to the last one named.
+        """
         if word == "i":
             return self.roster.narrator
         if word not in ("he", "she"):
             return word if word != "they" else None
         want = "male" if word == "he" else "female"
+        for mention in reversed(self.local):
+            if mention.start < at and mention.name != self.roster.narrator and (
+                    mention.name != exclude and self.roster.gender(mention.name) == want):
+                return mention.name
         # In a conversation, the person whose turn it is beats plain recency.
         expected = self.expected_turn()
         if expected and expected != exclude and self.roster.gender(expected) == want:
@@ -301,11 +315,13 @@ class _Attributor:
         end = _clause_after(text, start, seg.end)
         subjects = _subjects(text, start, end, self.index)
         if not subjects:
-            return None
+            # `said his wife`: a tag, but no name we know; beats would mislead.
+            words = _WORD.findall(text, start, end)[:3]
+            return "" if any(w.lower() in SPEECH_VERBS for w in words) else None
         words = len(_WORD.findall(text, start, subjects[0][0]))
         if words > 4 or not _has_speech_verb(text, start, end) and words > 0:
             return None
-        return self.resolve(subjects[0][1])
+        return self.resolve(subjects[0][1], subjects[0][0])
 
     def tag_before(self, seg: Segment) -> str | None:
         """`Alice said, "..."` / `Then he asked: "..."`: subject of the clause before a quote."""
@@ -317,7 +333,7 @@ class _Attributor:
         subjects = _subjects(text, start, seg.end, self.index)
         if not subjects or not _has_speech_verb(text, start, seg.end):
             return None
-        return self.resolve(subjects[0][1])
+        return self.resolve(subjects[0][1], subjects[0][0])
 
     def beat(self, narration: list[Segment]) -> str | None:
         """An action beat: the subject that opens a sentence of the paragraph's narration."""
@@ -330,17 +346,21 @@ class _Attributor:
                     s += 1
                 subjects = _subjects(text, s, min(seg.end, s + 40), self.index)
                 if subjects and subjects[0][0] == s:
-                    who = self.resolve(subjects[0][1])
+                    who = self.resolve(subjects[0][1], subjects[0][0])
                     if who:
                         return who
         return None
 
     def vocatives(self, dialogue: list[Segment]) -> list[str]:
-        """Names called out inside the quotes (`"Alice, come here!"`)."""
+        """Names called out inside the quotes (`"Alice, come here!"`, `"Yes, Mr. Bell."`)."""
         names = []
+        text = self.text
         for seg in dialogue:
             for m in self.index.within(seg.start, seg.end):
-                if not _possessive(self.text, m.end) and m.name not in names:
+                before = text[max(seg.start, m.start - 12):m.start]
+                after = text[m.end:m.end + 2]
+                if _VOCATIVE_BEFORE.search(before) and _VOCATIVE_AFTER.match(after) and (
+                        m.name not in names):
                     names.append(m.name)
         return names
 
@@ -349,6 +369,8 @@ class _Attributor:
     def paragraph(self, segs: list[Segment], continued: str | None) -> None:
         dialogue = [s for s in segs if s.kind == "dialogue"]
         narration = [s for s in segs if s.kind == "narration"]
+        self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
+                      if not _possessive(self.text, m.end)]
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         for i, seg in enumerate(segs):
@@ -356,23 +378,26 @@ class _Attributor:
                 continue
             if i > 0 and segs[i - 1].kind == "dialogue":
                 who = self.tag_after(seg, segs[i - 1])
-                if who:
+                if who is not None:
                     tagged.setdefault(segs[i - 1].quote, who)
                     continue
             if i + 1 < len(segs) and segs[i + 1].kind == "dialogue":
                 who = self.tag_before(seg)
                 if who:
                     tagged.setdefault(segs[i + 1].quote, who)
-        speaker = next(iter(tagged.values()), None)
+        speaker = next((t for t in tagged.values() if t), None)
+        how = "tag"
         if speaker is None and continued:
-            speaker = continued
-        if speaker is None:
-            speaker = self.beat(narration)
+            speaker, how = continued, "continued"
+        if speaker is None and not tagged:
+            speaker, how = self.beat(narration), "beat"
         vocatives = self.vocatives(dialogue)
         if speaker is None:
-            speaker = self.from_conversation(vocatives)
+            speaker, how = self.from_conversation(vocatives), "conversation"
         for seg in dialogue:
-            seg.speaker = tagged.get(seg.quote, speaker) or UNKNOWN
+            HOW[seg.start] = how if seg.quote not in tagged else "tag"
+        for seg in dialogue:
+            seg.speaker = tagged.get(seg.quote) or speaker or UNKNOWN
         for seg in narration:
             self.mention([m.name for m in self.index.within(seg.start, seg.end)])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
