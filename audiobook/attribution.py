@@ -45,6 +45,7 @@ _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|Oh|dear|my)\s+)$",
                               re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"\s*[,.!?;\u2014_\"'\u201d\u2019-]")
+_DETERMINERS = ("his", "her", "their", "my", "our", "your")
 _CLOSE_MARK = "\"'\u201d\u2019"
 
 
@@ -160,6 +161,8 @@ def _short_forms(form: str) -> list[str]:
             out.append(last)
             if title:
                 out.append(f"{title} {last}")
+        if title and first[:1].isupper():
+            out.append(f"{title} {first}")
     return [o for o in out if len(o) > 1 and o.lower() not in ARTICLES]
 
 
@@ -178,7 +181,8 @@ def _looks_like_name(found: str) -> bool:
     """A bare name must be capitalized (`Hope`, not `hope`); descriptions need not be."""
     words = found.split()
     head = [w for w in words if w.lower() not in ARTICLES]
-    return any(w[:1].isupper() for w in head) or len(head) < len(words) or len(words) >= 3
+    return (any(w[:1].isupper() for w in head) or len(words) >= 3
+            or len(words) == 2 and words[0].lower() in ARTICLES + _DETERMINERS)
 
 
 # --- the book, indexed --------------------------------------------------------------
@@ -319,7 +323,7 @@ class _Attributor:
             words = _WORD.findall(text, start, end)[:3]
             return "" if any(w.lower() in SPEECH_VERBS for w in words) else None
         words = len(_WORD.findall(text, start, subjects[0][0]))
-        if words > 4 or not _has_speech_verb(text, start, end) and words > 0:
+        if words > 6 or not _has_speech_verb(text, start, end) and words > 0:
             return None
         return self.resolve(subjects[0][1], subjects[0][0])
 
@@ -366,7 +370,9 @@ class _Attributor:
 
     # -- the walk ------------------------------------------------------------------
 
-    def paragraph(self, segs: list[Segment], continued: str | None) -> None:
+    def paragraph(self, segs: list[Segment], continued: str | None,
+                  lead: Segment | None = None) -> None:
+        """Attribute the quotes of one paragraph; `lead` is narration just before it."""
         dialogue = [s for s in segs if s.kind == "dialogue"]
         narration = [s for s in segs if s.kind == "narration"]
         self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
@@ -385,6 +391,11 @@ class _Attributor:
                 who = self.tag_before(seg)
                 if who:
                     tagged.setdefault(segs[i + 1].quote, who)
+        if lead is not None and segs[0].kind == "dialogue" and segs[0].quote not in tagged:
+            # `...and said,` closing the paragraph before: a tag for this one.
+            who = self.tag_before(lead)
+            if who:
+                tagged[segs[0].quote] = who
         speaker = next((t for t in tagged.values() if t), None)
         how = "tag"
         if speaker is None and continued:
@@ -455,16 +466,19 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None) 
     gap = 0
     last_quote = None
     last_speaker = None
+    lead = None
     for index in sorted(by_paragraph):
         segs = by_paragraph[index]
         dialogue = [s for s in segs if s.kind == "dialogue"]
         if not dialogue:
             gap += 1
             walker.narration_only(segs, gap)
+            lead = segs[-1] if segs[-1].kind == "narration" else None
             continue
         gap = 0
         continued = last_speaker if dialogue[0].quote == last_quote else None
-        walker.paragraph(segs, continued)
+        walker.paragraph(segs, continued, lead)
+        lead = None
         last_quote = dialogue[-1].quote
         last_speaker = dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None
 
