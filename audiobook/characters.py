@@ -38,7 +38,7 @@ SPEECH_VERBS = frozenset("""
 
 _TITLE_RE = "|".join(t.capitalize() for t in sorted(TITLES, key=len, reverse=True))
 NAME_PATTERN = (
-    rf"(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
+    rf"(?:[Tt]he\s+)?(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
     r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
 )
 _NAME = re.compile(NAME_PATTERN)
@@ -99,12 +99,59 @@ def gender_from_title(name: str) -> str:
 def clean_name(name: str) -> str | None:
     """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
     words = name.split()
+    article = len(words) > 1 and words[0] in ("the", "The")
+    if article:
+        words = words[1:]
     while words and words[0].rstrip(".") in STOPWORDS and (
             words[0].rstrip(".").lower() not in TITLES):
         words = words[1:]
+        article = False
     if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
         return None
+    if article:
+        # `the Hatter`: a description used as a name keeps its article.
+        return "The " + " ".join(words)
     return " ".join(words)
+
+
+_VOCATIVE = re.compile(r"(?:^[\"'\u201c\u2018]|[,;!?]\s+|\bO(?:h)?\s+)"
+                       r"((?:(?:" + "|".join(t.capitalize() for t in TITLES) +
+                       r")\.?\s+)?[A-Z][a-z]+)(?=\s*[,.!?]|\s*$)")
+
+
+def vocative_names(segments: list[Segment]) -> Counter:
+    """Count names called out inside quotes (`"Jake, listen."`, `"Yes, Mr. Bell."`)."""
+    counts: Counter = Counter()
+    for seg in segments:
+        if seg.kind != "dialogue":
+            continue
+        for m in _VOCATIVE.finditer(seg.text):
+            name = clean_name(m.group(1))
+            if name and name.split()[-1] not in STOPWORDS:
+                counts[name] += 1
+    return counts
+
+
+def _common_word(text: str, name: str) -> bool:
+    """Whether a one-word name is mostly an ordinary word (`Sure`, `Fine`, `Listen`)."""
+    if " " in name:
+        return False
+    lower = len(re.findall(r"\b" + re.escape(name.lower()) + r"\b", text))
+    upper = len(re.findall(r"\b" + re.escape(name) + r"\b", text))
+    return lower > 0.2 * upper
+
+
+def full_name(text: str, name: str) -> str:
+    """A one-word first name grown to the full name the text uses most (`Mike Campbell`)."""
+    if " " in name:
+        return name
+    found = Counter(m.group(1) for m in re.finditer(
+        r"\b" + re.escape(name) + r"\s+([A-Z][a-z]+)\b", text))
+    if found:
+        surname, n = found.most_common(1)[0]
+        if n >= 2 and n > 0.5 * sum(found.values()) and surname not in STOPWORDS:
+            return f"{name} {surname}"
+    return name
 
 
 def tag_names(segments: list[Segment], text: str) -> Counter:
@@ -153,6 +200,49 @@ def _pronoun_gender(text: str, names: list[str]) -> str:
     return "unknown"
 
 
+def _group_forms(counts: Counter) -> list[Counter]:
+    """Forms of one person together: `Marilla`, `Marilla Cuthbert`; `Mr. Darcy`, `Darcy`.
+
+    Full names (first and last) anchor the groups; a shorter form joins the one
+    full name it can belong to, and stays apart when it could be several people
+    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`).
+    """
+    anchors: dict[str, Counter] = {}
+    by_first: dict[str, list[str]] = defaultdict(list)
+    by_last: dict[str, list[str]] = defaultdict(list)
+    for name in counts:
+        _, bare = split_title(name)
+        words = bare.split()
+        if len(words) > 1 and words[0] not in ("The", "the"):
+            key = " ".join(words)
+            if key not in anchors:
+                anchors[key] = Counter()
+                by_first[words[0]].append(key)
+                by_last[words[-1]].append(key)
+    singles: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for name, n in counts.items():
+        title, bare = split_title(name)
+        words = bare.split()
+        key = " ".join(words)
+        if key in anchors:
+            anchors[key][name] += n
+            continue
+        owners = by_last.get(key, []) if title else by_first.get(key, []) or by_last.get(key, [])
+        if len(owners) == 1:
+            anchors[owners[0]][name] += n
+        else:
+            singles[(key, gender_from_title(name) if title else "")][name] += n
+    # A bare name and its titled forms (`Darcy`, `Mr. Darcy`) are one person,
+    # unless titles of both genders go with it (`Mr. Bennet`, `Mrs. Bennet`).
+    for (key, kind) in list(singles):
+        if kind:
+            continue
+        titled = [k for k in singles if k[0] == key and k[1]]
+        if len(titled) == 1:
+            singles[titled[0]].update(singles.pop((key, kind)))
+    return [g for g in anchors.values() if g] + [g for g in singles.values() if g]
+
+
 def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
                     known: list[Character] | None = None) -> list[Character]:
     """Characters named in speech tags, with titled and bare forms merged.
@@ -162,6 +252,10 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     descriptions (`the doctor`): a cast file's characters always win.
     """
     counts = tag_names(segments, text)
+    for name, n in vocative_names(segments).items():
+        if n >= 3:  # called by name often: a character, maybe the narrator
+            counts[name] += n
+    counts = Counter({name: n for name, n in counts.items() if not _common_word(text, name)})
     if known:
         from audiobook.attribution import Roster
 
@@ -169,29 +263,19 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
         counts = Counter({name: n for name, n in counts.items()
                           if roster.lookup(name) is None and n >= 2
                           and name.split()[0].lower() not in ARTICLES})
-    # Group forms by their bare last word: `Mr. Darcy`, `Darcy`, `Fitzwilliam Darcy`.
-    groups: dict[str, Counter] = defaultdict(Counter)
-    for name, n in counts.items():
-        _, bare = split_title(name)
-        key = bare.split()[-1]
-        groups[key][name] += n
-    # A one-word first name that is also the first word of a longer name joins it.
-    firsts = {}
-    for key, forms in groups.items():
-        for form in forms:
-            _, bare = split_title(form)
-            if len(bare.split()) > 1:
-                firsts.setdefault(bare.split()[0], key)
-    for first, key in firsts.items():
-        if first in groups and first != key and len(groups[first]) == 1:
-            groups[key].update(groups.pop(first))
-
+    for name in list(counts):
+        longer = full_name(text, name) if name[:1].isupper() else name
+        if longer != name:
+            counts[longer] += 1
+    groups = _group_forms(counts)
     characters = []
-    for forms in groups.values():
+    for forms in groups:
         total = sum(forms.values())
         if total < min_tags:
             continue
-        name = forms.most_common(1)[0][0]
+        # The full name (`Mike Campbell`) is the canonical one when the text uses it:
+        # unambiguous in a cast file; else the form the speech tags use most.
+        name = max(forms, key=lambda f: (len(split_title(f)[1].split()) > 1, forms[f]))
         aliases = sorted(f for f in forms if f != name)
         gender = "unknown"
         for form in [name, *aliases]:
