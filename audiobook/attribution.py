@@ -25,7 +25,6 @@ from audiobook.characters import (
 )
 from audiobook.segmenter import NARRATOR, Segment
 
-HOW: dict[int, str] = {}
 UNKNOWN = "unknown"
 """Speaker of a quote nobody could be found for."""
 
@@ -397,16 +396,13 @@ class _Attributor:
             if who:
                 tagged[segs[0].quote] = who
         speaker = next((t for t in tagged.values() if t), None)
-        how = "tag"
         if speaker is None and continued:
-            speaker, how = continued, "continued"
+            speaker = continued
         if speaker is None and not tagged:
-            speaker, how = self.beat(narration), "beat"
+            speaker = self.beat(narration)
         vocatives = self.vocatives(dialogue)
         if speaker is None:
-            speaker, how = self.from_conversation(vocatives), "conversation"
-        for seg in dialogue:
-            HOW[seg.start] = how if seg.quote not in tagged else "tag"
+            speaker = self.from_conversation(vocatives)
         for seg in dialogue:
             seg.speaker = tagged.get(seg.quote) or speaker or UNKNOWN
         for seg in narration:

@@ -132,26 +132,29 @@ def vocative_names(segments: list[Segment]) -> Counter:
     return counts
 
 
-def _common_word(text: str, name: str) -> bool:
-    """Whether a one-word name is mostly an ordinary word (`Sure`, `Fine`, `Listen`)."""
-    if " " in name:
-        return False
-    lower = len(re.findall(r"\b" + re.escape(name.lower()) + r"\b", text))
-    upper = len(re.findall(r"\b" + re.escape(name) + r"\b", text))
-    return lower > 0.2 * upper
+class _WordStats:
+    """Word and capitalized-pair counts of a text, computed once."""
 
+    def __init__(self, text: str) -> None:
+        self.words = Counter(re.findall(r"[A-Za-z]+", text))
+        self.pairs = Counter(re.findall(r"\b([A-Z][a-z]+)\s+(?=([A-Z][a-z]+)\b)", text))
 
-def full_name(text: str, name: str) -> str:
-    """A one-word first name grown to the full name the text uses most (`Mike Campbell`)."""
-    if " " in name:
+    def common_word(self, name: str) -> bool:
+        """Whether a one-word name is mostly an ordinary word (`Sure`, `Fine`, `Listen`)."""
+        if " " in name:
+            return False
+        return self.words[name.lower()] > 0.2 * self.words[name]
+
+    def full_name(self, name: str) -> str:
+        """A one-word first name grown to the full name the text uses most (`Mike Campbell`)."""
+        if " " in name:
+            return name
+        found = Counter({last: n for (first, last), n in self.pairs.items() if first == name})
+        if found:
+            surname, n = found.most_common(1)[0]
+            if n >= 2 and n > 0.5 * sum(found.values()) and surname not in STOPWORDS:
+                return f"{name} {surname}"
         return name
-    found = Counter(m.group(1) for m in re.finditer(
-        r"\b" + re.escape(name) + r"\s+([A-Z][a-z]+)\b", text))
-    if found:
-        surname, n = found.most_common(1)[0]
-        if n >= 2 and n > 0.5 * sum(found.values()) and surname not in STOPWORDS:
-            return f"{name} {surname}"
-    return name
 
 
 def tag_names(segments: list[Segment], text: str) -> Counter:
@@ -185,19 +188,28 @@ def tag_names(segments: list[Segment], text: str) -> Counter:
     return counts
 
 
-def _pronoun_gender(text: str, names: list[str]) -> str:
-    """Guess gender from the pronouns that follow mentions of a name."""
-    he = she = 0
-    for name in names:
-        for m in re.finditer(r"\b" + re.escape(name) + r"\b", text):
-            window = text[m.end() : m.end() + 120].lower()
-            he += len(re.findall(r"\b(?:he|his|him|himself)\b", window))
-            she += len(re.findall(r"\b(?:she|her|hers|herself)\b", window))
-    if he > 1.5 * she and he >= 2:
-        return "male"
-    if she > 1.5 * he and she >= 2:
-        return "female"
-    return "unknown"
+def _pronoun_genders(text: str, groups: list[list[str]]) -> list[str]:
+    """Guess each group's gender from the pronouns that follow mentions of its names."""
+    owner = {name: i for i, names in enumerate(groups) for name in names}
+    he = [0] * len(groups)
+    she = [0] * len(groups)
+    if owner:
+        pattern = re.compile(r"\b(?:" + "|".join(
+            re.escape(n) for n in sorted(owner, key=len, reverse=True)) + r")\b")
+        for m in pattern.finditer(text):
+            i = owner[m.group(0)]
+            window = text[m.end():m.end() + 120].lower()
+            he[i] += len(_HE.findall(window))
+            she[i] += len(_SHE.findall(window))
+    out = []
+    for h, s in zip(he, she, strict=True):
+        out.append("male" if h > 1.5 * s and h >= 2 else
+                    "female" if s > 1.5 * h and s >= 2 else "unknown")
+    return out
+
+
+_HE = re.compile(r"\b(?:he|his|him|himself)\b")
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
 
 
 def _group_forms(counts: Counter) -> list[Counter]:
@@ -255,7 +267,8 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     for name, n in vocative_names(segments).items():
         if n >= 3:  # called by name often: a character, maybe the narrator
             counts[name] += n
-    counts = Counter({name: n for name, n in counts.items() if not _common_word(text, name)})
+    stats = _WordStats(text)
+    counts = Counter({name: n for name, n in counts.items() if not stats.common_word(name)})
     if known:
         from audiobook.attribution import Roster
 
@@ -264,7 +277,7 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
                           if roster.lookup(name) is None and n >= 2
                           and name.split()[0].lower() not in ARTICLES})
     for name in list(counts):
-        longer = full_name(text, name) if name[:1].isupper() else name
+        longer = stats.full_name(name) if name[:1].isupper() else name
         if longer != name:
             counts[longer] += 1
     groups = _group_forms(counts)
@@ -282,8 +295,10 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
             gender = gender_from_title(form)
             if gender != "unknown":
                 break
-        if gender == "unknown":
-            gender = _pronoun_gender(text, [name, *aliases])
         characters.append(Character(name, aliases, gender, lines=total))
+    unknown = [c for c in characters if c.gender == "unknown"]
+    genders = _pronoun_genders(text, [c.names() for c in unknown])
+    for char, gender in zip(unknown, genders, strict=True):
+        char.gender = gender
     characters.sort(key=lambda c: (-c.lines, c.name))
     return characters
