@@ -22,5 +22,12 @@ test: $(STAMP)
 	$(BIN)/ruff check audiobook tests
 	$(BIN)/python -m pytest -q
 
+# Speaker attribution on the Project Dialogism Novel Corpus, with and without the cast.
+CORPUS ?= ../shared/corpus/pdnc
+SCORER ?= ../shared/tools/score_attribution.py
+eval: $(STAMP)
+	@echo "== cast given"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) --cast-given $(CORPUS)/*
+	@echo "== no cast"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) $(CORPUS)/*
+
 clean:
 	rm -rf output/*/ .pytest_cache

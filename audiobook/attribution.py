@@ -1,17 +1,26 @@
-"""Who speaks each quote: speech tags, pronouns, action beats, then turn-taking."""
+"""Who speaks each quote: speech tags, pronouns, action beats, vocatives, turn-taking.
+
+The order of evidence, strongest first: a speech tag next to the quote
+(`said Alice`, `the King replied`, `he said`, `I said`); an action beat in the
+same paragraph (`Alice shrugged. "No."`); then the conversation: the person the
+last line addressed by name, else the speaker before the last one (turn-taking).
+Pronouns resolve to the most recently mentioned character of that gender who is
+not the narrator ("I" is always the narrator's character).
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from audiobook.characters import (
-    NAME_PATTERN,
-    TAG_AFTER,
-    TAG_BEFORE,
+    ARTICLES,
+    SPEECH_VERBS,
+    STOPWORDS,
+    TITLES,
     Character,
-    clean_name,
+    gender_from_title,
     split_title,
 )
 from audiobook.segmenter import NARRATOR, Segment
@@ -19,12 +28,36 @@ from audiobook.segmenter import NARRATOR, Segment
 UNKNOWN = "unknown"
 """Speaker of a quote nobody could be found for."""
 
-_PRONOUNTAG_AFTER = re.compile(
-    r"^[\s,\u2014-]*(?:(he|she|i)\s+(?:\w+ly\s+)?\w+|\w+\s+(he|she))\b", re.IGNORECASE
-)
-_PRONOUNTAG_BEFORE = re.compile(r"\b(he|she|I)\s+(?:\w+ly\s+)?\w+[\s,:]*$")
-_SUBJECT = re.compile(rf"(?:^|[.!?;]\s+)({NAME_PATTERN})\s+[a-z]")
-_MENTION = re.compile(NAME_PATTERN)
+CONVERSATION_GAP_PARAGRAPHS = 2
+"""Narration-only paragraphs after which a conversation is taken to be over."""
+LONG_NARRATION_WORDS = 60
+"""A narration paragraph at least this long also ends the conversation."""
+RECENT_MENTIONS = 12
+"""How many recently mentioned characters pronouns may refer to."""
+
+_PRONOUN = re.compile(r"\b(he|she|I|they)\b")
+_SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
+                           r"(?<!\bMessrs)(?<!\bMme)(?<!\bMlle)(?<!\bRev)(?<!\bCapt)(?<!\bCol)"
+                           r"(?<!\bGen)(?<!\bLt)(?<!\bSgt)(?<!\bProf)"
+                           r"[.!?;:]\s|[.!?;:]$|\u2014\s*$")
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|Oh|dear|my)\s+)$",
+                              re.IGNORECASE)
+_VOCATIVE_AFTER = re.compile(r"\s*[,.!?;\u2014_\"'\u201d\u2019-]")
+_DETERMINERS = ("his", "her", "their", "my", "our", "your")
+_CLOSE_MARK = "\"'\u201d\u2019"
+
+
+@dataclass
+class Mention:
+    """A name (or alias) of a character found in the text."""
+
+    start: int
+    """Offset of the mention in `Book.text`."""
+    end: int
+    """Offset just past it."""
+    name: str
+    """Canonical name of the character."""
 
 
 @dataclass
@@ -32,154 +65,463 @@ class Roster:
     """Name lookup for the characters of a book."""
 
     characters: list[Character]
+    """Everyone who may speak."""
     narrator: str | None = None
     """Character who narrates in the first person (`I said`), if any."""
     by_name: dict[str, Character] = field(default_factory=dict)
+    """Lower-cased names and aliases (and unambiguous short forms) to characters."""
 
     def __post_init__(self) -> None:
+        exact: dict[str, Character] = {}
+        derived: dict[str, set[str]] = {}
+        chars = {c.name: c for c in self.characters}
         for char in self.characters:
-            for name in char.names():
-                self.by_name.setdefault(name.lower(), char)
-                _, bare = split_title(name)
-                self.by_name.setdefault(bare.lower(), char)
+            for form in char.names():
+                for key in _variants(form):
+                    exact.setdefault(key.lower(), char)
+            for form in char.names():
+                for key in _short_forms(form):
+                    derived.setdefault(key.lower(), set()).add(char.name)
+        self.by_name = dict(exact)
+        for key, owners in derived.items():
+            if key not in exact and len(owners) == 1:
+                self.by_name[key] = chars[next(iter(owners))]
+        for char in self.characters:
+            if char.gender not in ("male", "female"):
+                for form in char.names():
+                    guess = gender_from_title(form)
+                    if guess != "unknown":
+                        char.gender = guess
+                        break
+        self._pattern = _mention_pattern(self.by_name)
 
     def lookup(self, mention: str) -> Character | None:
-        """The character a mention names, trying it whole, without title, then its last word."""
-        mention = mention.strip()
-        key = mention.lower()
-        if key in self.by_name:
-            return self.by_name[key]
-        cleaned = clean_name(mention)
-        if cleaned and cleaned.lower() in self.by_name:
-            return self.by_name[cleaned.lower()]
-        _, bare = split_title(cleaned or mention)
-        if bare.lower() in self.by_name:
-            return self.by_name[bare.lower()]
-        last = bare.split()[-1].lower() if bare.split() else ""
-        return self.by_name.get(last)
+        """The character a mention names: whole, without title or article, or a short form."""
+        key = _norm_key(mention).lower()
+        for candidate in (key, _strip_article(key)):
+            if candidate in self.by_name:
+                return self.by_name[candidate]
+        _, bare = split_title(key)
+        return self.by_name.get(bare)
 
     def gender(self, name: str) -> str:
+        """`male`, `female` or `unknown` for a canonical name."""
         char = self.by_name.get(name.lower())
         return char.gender if char else "unknown"
 
+    def mentions(self, text: str) -> list[Mention]:
+        """Every mention of a character in `text`, in order."""
+        found = []
+        if self._pattern is None:
+            return found
+        for m in self._pattern.finditer(text):
+            if not _looks_like_name(m.group(0)):
+                continue
+            char = self.lookup(m.group(0))
+            if char is not None:
+                found.append(Mention(m.start(), m.end(), char.name))
+        return found
 
-class _Context:
-    """Who was mentioned or spoke recently, for pronouns and turn-taking."""
 
-    def __init__(self, roster: Roster) -> None:
+def _norm_key(name: str) -> str:
+    return " ".join(name.replace(".", " ").split())
+
+
+def _strip_article(key: str) -> str:
+    first, _, rest = key.partition(" ")
+    return rest if first in ARTICLES and rest else key
+
+
+def _variants(form: str) -> list[str]:
+    """Spellings that surely mean this form: itself, without its article."""
+    key = _norm_key(form)
+    out = [key]
+    stripped = _strip_article(key.lower())
+    if stripped != key.lower():
+        out.append(stripped)
+    return out
+
+
+def _short_forms(form: str) -> list[str]:
+    """Shorter names a form may go by: without title, first name, surname, title + surname."""
+    key = _norm_key(form)
+    title, bare = split_title(key)
+    words = bare.split()
+    if not words or any(w in STOPWORDS or not w[:1].isupper() for w in words):
+        return []  # a description (`Inspector In Uniform`), not a personal name
+    out = []
+    if title:
+        out.append(bare)
+    if len(words) >= 2:
+        first, last = words[0], words[-1]
+        if first[:1].isupper() and first.lower() not in TITLES:
+            out.append(first)
+        if last[:1].isupper():
+            out.append(last)
+            if title:
+                out.append(f"{title} {last}")
+        if title and first[:1].isupper():
+            out.append(f"{title} {first}")
+    return [o for o in out if len(o) > 1 and o.lower() not in ARTICLES]
+
+
+def _mention_pattern(by_name: dict[str, Character]) -> re.Pattern | None:
+    """One regex for all names: titles with or without a full stop, line breaks between words."""
+    parts = []
+    for key in sorted(by_name, key=len, reverse=True):
+        pieces = [re.escape(word) + (r"\.?" if word in TITLES else "") for word in key.split()]
+        parts.append(r"\s+".join(pieces))
+    if not parts:
+        return None
+    return re.compile(r"(?<![\w'])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def _looks_like_name(found: str) -> bool:
+    """A bare name must be capitalized (`Hope`, not `hope`); descriptions need not be."""
+    words = found.split()
+    head = [w for w in words if w.lower() not in ARTICLES]
+    return (any(w[:1].isupper() for w in head) or len(words) >= 3
+            or len(words) == 2 and words[0].lower() in ARTICLES + _DETERMINERS)
+
+
+# --- the book, indexed --------------------------------------------------------------
+
+
+@dataclass
+class _Paragraph:
+    """A paragraph holding at least one quote, with what attribution needs about it."""
+
+    index: int
+    segments: list[Segment]
+    speaker: str | None = None
+    addressed: list[str] = field(default_factory=list)
+
+
+class _Index:
+    """Mentions and pronouns located by offset, for quick lookup per segment."""
+
+    def __init__(self, text: str, roster: Roster) -> None:
+        self.text = text
+        self.mentions = roster.mentions(text)
+        self.starts = [m.start for m in self.mentions]
+
+    def within(self, start: int, end: int) -> list[Mention]:
+        i = bisect.bisect_left(self.starts, start)
+        out = []
+        while i < len(self.mentions) and self.mentions[i].start < end:
+            if self.mentions[i].end <= end:
+                out.append(self.mentions[i])
+            i += 1
+        return out
+
+
+def _subjects(text: str, start: int, end: int, index: _Index) -> list[tuple[int, str]]:
+    """(offset, name or pronoun) of the character words in text[start:end], in order."""
+    found = [(m.start, m.name) for m in index.within(start, end)
+             if not _possessive(text, m.end)]
+    for m in _PRONOUN.finditer(text, start, end):
+        found.append((m.start(), m.group(1).lower()))
+    found.sort()
+    return found
+
+
+def _possessive(text: str, end: int) -> bool:
+    return text.startswith(("'s", "\u2019s"), end)
+
+
+def _clause_after(text: str, start: int, end: int) -> int:
+    """End of the tag clause that starts at `start` (at the first sentence break)."""
+    m = _SENTENCE_END.search(text, start, end)
+    return m.start() + 1 if m else end
+
+
+def _clause_before(text: str, start: int, end: int) -> int:
+    """Start of the last clause of text[start:end]."""
+    last = start
+    for m in _SENTENCE_END.finditer(text, start, max(start, end - 1)):
+        last = m.end()
+    return last
+
+
+def _has_speech_verb(text: str, start: int, end: int) -> bool:
+    return any(w.group(0).lower() in SPEECH_VERBS for w in _WORD.finditer(text, start, end))
+
+
+def _quote_ends_open(seg: Segment) -> bool:
+    """Whether a quote ends in a way that invites a tag: `,"` `?"` `!"` `—"`."""
+    body = seg.text.rstrip().rstrip(_CLOSE_MARK).rstrip()
+    return body.endswith((",", "?", "!", "\u2014", "-", ":", ";"))
+
+
+class _Attributor:
+    """Walks the paragraphs in order, keeping track of the conversation."""
+
+    def __init__(self, text: str, roster: Roster) -> None:
+        self.text = text
         self.roster = roster
-        self.recent: list[str] = []  # most recent last
-        self.speakers: list[str] = []
+        self.index = _Index(text, roster)
+        self.recent: list[str] = []  # most recently mentioned last
+        self.turns: list[str | None] = []  # speakers of the current conversation
+        self.addressed: list[str] = []  # names called out in the last quote paragraph
+        self.local: list[Mention] = []  # names in the current paragraph's narration
 
-    def mention(self, names: Iterable[str]) -> None:
+    # -- mentions and pronouns ----------------------------------------------------
+
+    def mention(self, names: list[str]) -> None:
         for name in names:
             if name in self.recent:
                 self.recent.remove(name)
             self.recent.append(name)
-        del self.recent[:-12]
+        del self.recent[:-RECENT_MENTIONS]
 
-    def by_pronoun(self, pronoun: str) -> str | None:
-        pronoun = pronoun.lower()
-        if pronoun == "i":
+    def resolve(self, word: str, at: int = -1, exclude: str | None = None) -> str | None:
+        """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
+
+        A pronoun goes to the last character of its gender named earlier in the
+        same paragraph, else to whoever's turn it is, else to the last one named.
+        """
+        if word == "i":
             return self.roster.narrator
-        want = "male" if pronoun == "he" else "female"
+        if word not in ("he", "she"):
+            return word if word != "they" else None
+        want = "male" if word == "he" else "female"
+        for mention in reversed(self.local):
+            if mention.start < at and mention.name != self.roster.narrator and (
+                    mention.name != exclude and self.roster.gender(mention.name) == want):
+                return mention.name
+        # In a conversation, the person whose turn it is beats plain recency.
+        expected = self.expected_turn()
+        if expected and expected != exclude and self.roster.gender(expected) == want:
+            return expected
         for name in reversed(self.recent):
-            if self.roster.gender(name) == want:
+            if name != self.roster.narrator and name != exclude and (
+                    self.roster.gender(name) == want):
                 return name
         return None
 
-    def turn(self) -> str | None:
-        """The speaker before the last one, when two people are talking."""
-        if len(self.speakers) >= 2 and self.speakers[-2] != self.speakers[-1]:
-            return self.speakers[-2]
+    def expected_turn(self) -> str | None:
+        """Who talks next by turn-taking: the speaker before the last, if they differ."""
+        turns = [t for t in self.turns if t]
+        if len(turns) >= 2 and turns[-1] != turns[-2]:
+            return turns[-2]
         return None
 
+    # -- evidence in the paragraph ----------------------------------------------
 
-def _tag_speaker(seg: Segment, before: bool, ctx: _Context) -> str | None:
-    """The speaker named by a tag in narration next to a quote."""
-    roster = ctx.roster
-    body = seg.text
-    if not before:
-        m = TAG_AFTER.match(body) or TAG_BEFORE.match(body.lstrip(" ,\u2014-"))
-        if m:
-            char = roster.lookup(m.group(1))
-            if char:
-                return char.name
-        m = _PRONOUNTAG_AFTER.match(body)
-        if m:
-            return ctx.by_pronoun(m.group(1) or m.group(2))
+    def tag_after(self, seg: Segment, quote: Segment) -> str | None:
+        """`"...," said Alice` / `"...," she said`: the subject of the clause after a quote."""
+        text = self.text
+        start = seg.start
+        first = text[start:start + 1]
+        if not (_quote_ends_open(quote) or first.islower()):
+            return None
+        end = _clause_after(text, start, seg.end)
+        subjects = _subjects(text, start, end, self.index)
+        if not subjects:
+            # `said his wife`: a tag, but no name we know; beats would mislead.
+            words = _WORD.findall(text, start, end)[:3]
+            return "" if any(w.lower() in SPEECH_VERBS for w in words) else None
+        words = len(_WORD.findall(text, start, subjects[0][0]))
+        if words > 6 or not _has_speech_verb(text, start, end) and words > 0:
+            return None
+        return self.resolve(subjects[0][1], subjects[0][0])
+
+    def tag_before(self, seg: Segment) -> str | None:
+        """`Alice said, "..."` / `Then he asked: "..."`: subject of the clause before a quote."""
+        text = self.text
+        body = text[seg.start:seg.end].rstrip()
+        if not body.endswith((",", ":", "\u2014")):
+            return None
+        start = _clause_before(text, seg.start, seg.end)
+        subjects = _subjects(text, start, seg.end, self.index)
+        if not subjects or not _has_speech_verb(text, start, seg.end):
+            return None
+        return self.resolve(subjects[0][1], subjects[0][0])
+
+    def beat(self, narration: list[Segment]) -> str | None:
+        """An action beat: the subject that opens a sentence of the paragraph's narration."""
+        text = self.text
+        for seg in narration:
+            starts = [seg.start] + [m.end() for m in _SENTENCE_END.finditer(text, seg.start,
+                                                                              seg.end)]
+            for s in starts:
+                while s < seg.end and text[s] in " \n\t_(\u2014-":
+                    s += 1
+                subjects = _subjects(text, s, min(seg.end, s + 40), self.index)
+                if subjects and subjects[0][0] == s:
+                    who = self.resolve(subjects[0][1], subjects[0][0])
+                    if who:
+                        return who
         return None
-    tail = body[-120:]
-    matches = list(TAG_BEFORE.finditer(tail))
-    if matches and tail[matches[-1].end():].strip(" ,:\u2014-") == "":
-        char = roster.lookup(matches[-1].group(1))
-        if char:
-            return char.name
-    m = _PRONOUNTAG_BEFORE.search(tail)
-    if m and tail.rstrip().endswith((",", ":")):
-        return ctx.by_pronoun(m.group(1))
-    return None
 
+    def vocatives(self, dialogue: list[Segment]) -> list[str]:
+        """Names called out inside the quotes (`"Alice, come here!"`, `"Yes, Mr. Bell."`)."""
+        names = []
+        text = self.text
+        for seg in dialogue:
+            for m in self.index.within(seg.start, seg.end):
+                before = text[max(seg.start, m.start - 12):m.start]
+                after = text[m.end:m.end + 2]
+                if _VOCATIVE_BEFORE.search(before) and _VOCATIVE_AFTER.match(after) and (
+                        m.name not in names):
+                    names.append(m.name)
+        return names
 
-def _mentions(seg: Segment, roster: Roster) -> list[str]:
-    names = []
-    for m in _MENTION.finditer(seg.text):
-        char = roster.lookup(m.group(0))
-        if char and char.name not in names:
-            names.append(char.name)
-    return names
+    # -- the walk ------------------------------------------------------------------
 
-
-def _beat_speaker(narration: list[Segment], roster: Roster) -> str | None:
-    """The subject of a sentence in the paragraph's narration (an action beat)."""
-    for seg in narration:
-        for m in _SUBJECT.finditer(seg.text):
-            char = roster.lookup(m.group(1))
-            if char:
-                return char.name
-    return None
-
-
-def attribute(segments: list[Segment], roster: Roster) -> None:
-    """Fill in the speaker of every dialogue segment, in place."""
-    ctx = _Context(roster)
-    by_paragraph: dict[int, list[Segment]] = {}
-    for seg in segments:
-        by_paragraph.setdefault(seg.paragraph, []).append(seg)
-    last_dialogue_paragraph = -10
-    for index in sorted(by_paragraph):
-        segs = by_paragraph[index]
+    def paragraph(self, segs: list[Segment], continued: str | None,
+                  lead: Segment | None = None) -> None:
+        """Attribute the quotes of one paragraph; `lead` is narration just before it."""
         dialogue = [s for s in segs if s.kind == "dialogue"]
         narration = [s for s in segs if s.kind == "narration"]
-        if not dialogue:
-            for seg in narration:
-                ctx.mention(_mentions(seg, roster))
-            if narration and index - last_dialogue_paragraph > 1:
-                ctx.speakers.clear()  # a narrated stretch ends the conversation
-            continue
-        speaker = None
+        self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
+                      if not _possessive(self.text, m.end)]
+        # Per utterance: a tag right after or right before one of its pieces.
+        tagged: dict[int, str] = {}
         for i, seg in enumerate(segs):
             if seg.kind != "narration":
                 continue
             if i > 0 and segs[i - 1].kind == "dialogue":
-                speaker = _tag_speaker(seg, False, ctx)
-            if not speaker and i + 1 < len(segs) and segs[i + 1].kind == "dialogue":
-                speaker = _tag_speaker(seg, True, ctx)
-            if speaker:
-                break
-        if not speaker:
-            speaker = _beat_speaker(narration, roster)
-        if not speaker:
-            speaker = ctx.turn()
-        speaker = speaker or UNKNOWN
+                who = self.tag_after(seg, segs[i - 1])
+                if who is not None:
+                    tagged.setdefault(segs[i - 1].quote, who)
+                    continue
+            if i + 1 < len(segs) and segs[i + 1].kind == "dialogue":
+                who = self.tag_before(seg)
+                if who:
+                    tagged.setdefault(segs[i + 1].quote, who)
+        if lead is not None and segs[0].kind == "dialogue" and segs[0].quote not in tagged:
+            # `...and said,` closing the paragraph before: a tag for this one.
+            who = self.tag_before(lead)
+            if who:
+                tagged[segs[0].quote] = who
+        speaker = next((t for t in tagged.values() if t), None)
+        if speaker is None and continued:
+            speaker = continued
+        if speaker is None and not tagged:
+            speaker = self.beat(narration)
+        vocatives = self.vocatives(dialogue)
+        if speaker is None:
+            speaker = self.from_conversation(vocatives)
         for seg in dialogue:
-            seg.speaker = speaker
+            seg.speaker = tagged.get(seg.quote) or speaker or UNKNOWN
         for seg in narration:
-            ctx.mention(_mentions(seg, roster))
-        if speaker != UNKNOWN:
-            ctx.mention([speaker])
-            ctx.speakers.append(speaker)
-        last_dialogue_paragraph = index
+            self.mention([m.name for m in self.index.within(seg.start, seg.end)])
+        for who in dict.fromkeys(seg.speaker for seg in dialogue):
+            if who != UNKNOWN:
+                self.mention([who])
+        self.turns.append(dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None)
+        self.addressed = [v for v in vocatives if v != dialogue[-1].speaker]
+
+    def from_conversation(self, vocatives: list[str]) -> str | None:
+        """Untagged line: the person just addressed, else whoever's turn it is."""
+        last = next((t for t in reversed(self.turns) if t), None)
+        for name in self.addressed:
+            if name != last and name not in vocatives:
+                return name
+        expected = self.expected_turn()
+        if expected and expected not in vocatives:
+            return expected
+        if last is not None:
+            # One speaker so far: the other party is someone recently mentioned.
+            for name in reversed(self.recent):
+                if name != last and name not in vocatives:
+                    return name
+            if self.roster.narrator and self.roster.narrator != last:
+                return self.roster.narrator
+        return None
+
+    def narration_only(self, segs: list[Segment], gap: int) -> None:
+        names = []
+        words = 0
+        for seg in segs:
+            if seg.kind == "narration":
+                names += [m.name for m in self.index.within(seg.start, seg.end)]
+                words += len(seg.text.split())
+        self.mention(names)
+        if gap >= CONVERSATION_GAP_PARAGRAPHS or words >= LONG_NARRATION_WORDS or any(
+                s.kind == "heading" for s in segs):
+            self.turns.clear()
+            self.addressed = []
+
+
+def attribute(segments: list[Segment], roster: Roster, text: str | None = None) -> None:
+    """Fill in the speaker of every dialogue segment, in place.
+
+    `text` is the book's text (the segments' offsets point into it); without
+    it the text is rebuilt from the segments' own text.
+    """
+    if text is None:
+        text = _text_from_segments(segments)
+    if roster.narrator is None:
+        roster.narrator = infer_narrator(text, segments, roster)
+    walker = _Attributor(text, roster)
+    by_paragraph: dict[int, list[Segment]] = {}
+    for seg in segments:
+        by_paragraph.setdefault(seg.paragraph, []).append(seg)
+    gap = 0
+    last_quote = None
+    last_speaker = None
+    lead = None
+    for index in sorted(by_paragraph):
+        segs = by_paragraph[index]
+        dialogue = [s for s in segs if s.kind == "dialogue"]
+        if not dialogue:
+            gap += 1
+            walker.narration_only(segs, gap)
+            lead = segs[-1] if segs[-1].kind == "narration" else None
+            continue
+        gap = 0
+        continued = last_speaker if dialogue[0].quote == last_quote else None
+        walker.paragraph(segs, continued, lead)
+        lead = None
+        last_quote = dialogue[-1].quote
+        last_speaker = dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None
+
+
+def _text_from_segments(segments: list[Segment]) -> str:
+    end = max((s.end for s in segments), default=0)
+    chars = [" "] * end
+    for seg in segments:
+        chars[seg.start:seg.end] = seg.text
+    return "".join(chars)
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
+
+
+def infer_narrator(text: str, segments: list[Segment], roster: Roster) -> str | None:
+    """The first-person narrator's character: named in others' speech, not in narration.
+
+    A first-person narrator is "I" in the narration, so their name turns up
+    almost only inside quotes, where others address them.
+    """
+    narration_words = first_person = 0
+    spans_narr, spans_dia = [], []
+    for seg in segments:
+        if seg.kind == "narration":
+            narration_words += seg.text.count(" ") + 1
+            first_person += len(_FIRST_PERSON.findall(seg.text))
+            spans_narr.append((seg.start, seg.end))
+        elif seg.kind == "dialogue":
+            spans_dia.append((seg.start, seg.end))
+    if narration_words == 0 or first_person / narration_words < 0.01:
+        return None
+    index = _Index(text, roster)
+    in_dialogue: dict[str, int] = {}
+    in_narration: dict[str, int] = {}
+    for spans, counts in ((spans_dia, in_dialogue), (spans_narr, in_narration)):
+        for start, end in spans:
+            for m in index.within(start, end):
+                counts[m.name] = counts.get(m.name, 0) + 1
+    best, best_score = None, 0.0
+    for name, n in in_dialogue.items():
+        if n < 3:
+            continue
+        score = n / (1 + in_narration.get(name, 0)) ** 2
+        if score > best_score:
+            best, best_score = name, score
+    return best if best_score >= 1.0 else None
 
 
 def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:
@@ -193,4 +535,5 @@ def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:
             by_name[seg.speaker].words += len(seg.text.split())
 
 
-__all__ = ["NARRATOR", "UNKNOWN", "Roster", "attribute", "speaker_stats"]
+__all__ = ["NARRATOR", "UNKNOWN", "Mention", "Roster", "attribute", "infer_narrator",
+           "speaker_stats"]

@@ -16,6 +16,7 @@ NEUTRAL_TITLES = ("dr", "doctor", "captain", "general", "commander", "colonel", 
                   "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge",
                   "officer", "detective", "agent", "president", "reverend", "rev", "st")
 TITLES = MALE_TITLES + FEMALE_TITLES + NEUTRAL_TITLES
+ARTICLES = ("the", "a", "an")
 
 SPEECH_VERBS = frozenset("""
     said says say saying asked asks ask replied replies reply answered answers answer cried
@@ -37,7 +38,7 @@ SPEECH_VERBS = frozenset("""
 
 _TITLE_RE = "|".join(t.capitalize() for t in sorted(TITLES, key=len, reverse=True))
 NAME_PATTERN = (
-    rf"(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
+    rf"(?:[Tt]he\s+)?(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
     r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
 )
 _NAME = re.compile(NAME_PATTERN)
@@ -98,11 +99,62 @@ def gender_from_title(name: str) -> str:
 def clean_name(name: str) -> str | None:
     """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
     words = name.split()
-    while words and (w := words[0].rstrip(".")) in STOPWORDS and w.lower() not in TITLES:
+    article = len(words) > 1 and words[0] in ("the", "The")
+    if article:
         words = words[1:]
+    while words and words[0].rstrip(".") in STOPWORDS and (
+            words[0].rstrip(".").lower() not in TITLES):
+        words = words[1:]
+        article = False
     if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
         return None
+    if article:
+        # `the Hatter`: a description used as a name keeps its article.
+        return "The " + " ".join(words)
     return " ".join(words)
+
+
+_VOCATIVE = re.compile(r"(?:^[\"'\u201c\u2018]|[,;!?]\s+|\bO(?:h)?\s+)"
+                       r"((?:(?:" + "|".join(t.capitalize() for t in TITLES) +
+                       r")\.?\s+)?[A-Z][a-z]+)(?=\s*[,.!?]|\s*$)")
+
+
+def vocative_names(segments: list[Segment]) -> Counter:
+    """Count names called out inside quotes (`"Jake, listen."`, `"Yes, Mr. Bell."`)."""
+    counts: Counter = Counter()
+    for seg in segments:
+        if seg.kind != "dialogue":
+            continue
+        for m in _VOCATIVE.finditer(seg.text):
+            name = clean_name(m.group(1))
+            if name and name.split()[-1] not in STOPWORDS:
+                counts[name] += 1
+    return counts
+
+
+class _WordStats:
+    """Word and capitalized-pair counts of a text, computed once."""
+
+    def __init__(self, text: str) -> None:
+        self.words = Counter(re.findall(r"[A-Za-z]+", text))
+        self.pairs = Counter(re.findall(r"\b([A-Z][a-z]+)\s+(?=([A-Z][a-z]+)\b)", text))
+
+    def common_word(self, name: str) -> bool:
+        """Whether a one-word name is mostly an ordinary word (`Sure`, `Fine`, `Listen`)."""
+        if " " in name:
+            return False
+        return self.words[name.lower()] > 0.2 * self.words[name]
+
+    def full_name(self, name: str) -> str:
+        """A one-word first name grown to the full name the text uses most (`Mike Campbell`)."""
+        if " " in name:
+            return name
+        found = Counter({last: n for (first, last), n in self.pairs.items() if first == name})
+        if found:
+            surname, n = found.most_common(1)[0]
+            if n >= 2 and n > 0.5 * sum(found.values()) and surname not in STOPWORDS:
+                return f"{name} {surname}"
+        return name
 
 
 def tag_names(segments: list[Segment], text: str) -> Counter:
@@ -136,55 +188,118 @@ def tag_names(segments: list[Segment], text: str) -> Counter:
     return counts
 
 
-def _pronoun_gender(text: str, names: list[str]) -> str:
-    """Guess gender from the pronouns that follow mentions of a name."""
-    he = she = 0
-    for name in names:
-        for m in re.finditer(r"\b" + re.escape(name) + r"\b", text):
-            window = text[m.end() : m.end() + 120].lower()
-            he += len(re.findall(r"\b(?:he|his|him|himself)\b", window))
-            she += len(re.findall(r"\b(?:she|her|hers|herself)\b", window))
-    if he > 1.5 * she and he >= 2:
-        return "male"
-    if she > 1.5 * he and she >= 2:
-        return "female"
-    return "unknown"
+def _pronoun_genders(text: str, groups: list[list[str]]) -> list[str]:
+    """Guess each group's gender from the pronouns that follow mentions of its names."""
+    owner = {name: i for i, names in enumerate(groups) for name in names}
+    he = [0] * len(groups)
+    she = [0] * len(groups)
+    if owner:
+        pattern = re.compile(r"\b(?:" + "|".join(
+            re.escape(n) for n in sorted(owner, key=len, reverse=True)) + r")\b")
+        for m in pattern.finditer(text):
+            i = owner[m.group(0)]
+            window = text[m.end():m.end() + 120].lower()
+            he[i] += len(_HE.findall(window))
+            she[i] += len(_SHE.findall(window))
+    out = []
+    for h, s in zip(he, she, strict=True):
+        out.append("male" if h > 1.5 * s and h >= 2 else
+                    "female" if s > 1.5 * h and s >= 2 else "unknown")
+    return out
 
 
-def find_characters(text: str, segments: list[Segment], min_tags: int = 1) -> list[Character]:
-    """Characters named in speech tags, with titled and bare forms merged."""
-    counts = tag_names(segments, text)
-    # Group forms by their bare last word: `Mr. Darcy`, `Darcy`, `Fitzwilliam Darcy`.
-    groups: dict[str, Counter] = defaultdict(Counter)
-    for name, n in counts.items():
+_HE = re.compile(r"\b(?:he|his|him|himself)\b")
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
+
+
+def _group_forms(counts: Counter) -> list[Counter]:
+    """Forms of one person together: `Marilla`, `Marilla Cuthbert`; `Mr. Darcy`, `Darcy`.
+
+    Full names (first and last) anchor the groups; a shorter form joins the one
+    full name it can belong to, and stays apart when it could be several people
+    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`).
+    """
+    anchors: dict[str, Counter] = {}
+    by_first: dict[str, list[str]] = defaultdict(list)
+    by_last: dict[str, list[str]] = defaultdict(list)
+    for name in counts:
         _, bare = split_title(name)
-        key = bare.split()[-1]
-        groups[key][name] += n
-    # A one-word first name that is also the first word of a longer name joins it.
-    firsts = {}
-    for key, forms in groups.items():
-        for form in forms:
-            _, bare = split_title(form)
-            if len(bare.split()) > 1:
-                firsts.setdefault(bare.split()[0], key)
-    for first, key in firsts.items():
-        if first in groups and first != key and len(groups[first]) == 1:
-            groups[key].update(groups.pop(first))
+        words = bare.split()
+        if len(words) > 1 and words[0] not in ("The", "the"):
+            key = " ".join(words)
+            if key not in anchors:
+                anchors[key] = Counter()
+                by_first[words[0]].append(key)
+                by_last[words[-1]].append(key)
+    singles: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for name, n in counts.items():
+        title, bare = split_title(name)
+        words = bare.split()
+        key = " ".join(words)
+        if key in anchors:
+            anchors[key][name] += n
+            continue
+        owners = by_last.get(key, []) if title else by_first.get(key, []) or by_last.get(key, [])
+        if len(owners) == 1:
+            anchors[owners[0]][name] += n
+        else:
+            singles[(key, gender_from_title(name) if title else "")][name] += n
+    # A bare name and its titled forms (`Darcy`, `Mr. Darcy`) are one person,
+    # unless titles of both genders go with it (`Mr. Bennet`, `Mrs. Bennet`).
+    for (key, kind) in list(singles):
+        if kind:
+            continue
+        titled = [k for k in singles if k[0] == key and k[1]]
+        if len(titled) == 1:
+            singles[titled[0]].update(singles.pop((key, kind)))
+    return [g for g in anchors.values() if g] + [g for g in singles.values() if g]
 
+
+def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
+                    known: list[Character] | None = None) -> list[Character]:
+    """Characters named in speech tags, with titled and bare forms merged.
+
+    With `known` characters (from a cast file), names they already cover (also
+    by a short form such as a first name) are left out, and so are unnamed
+    descriptions (`the doctor`): a cast file's characters always win.
+    """
+    counts = tag_names(segments, text)
+    for name, n in vocative_names(segments).items():
+        if n >= 3:  # called by name often: a character, maybe the narrator
+            counts[name] += n
+    stats = _WordStats(text)
+    counts = Counter({name: n for name, n in counts.items() if not stats.common_word(name)})
+    if known:
+        from audiobook.attribution import Roster
+
+        roster = Roster(known)
+        counts = Counter({name: n for name, n in counts.items()
+                          if roster.lookup(name) is None
+                          and (n >= 2 or len(re.findall(rf"\b{re.escape(name)}\b", text)) >= 3)
+                          and name.split()[0].lower() not in ARTICLES})
+    for name in list(counts):
+        longer = stats.full_name(name) if name[:1].isupper() else name
+        if longer != name:
+            counts[longer] += 1
+    groups = _group_forms(counts)
     characters = []
-    for forms in groups.values():
+    for forms in groups:
         total = sum(forms.values())
         if total < min_tags:
             continue
-        name = forms.most_common(1)[0][0]
+        # The full name (`Mike Campbell`) is the canonical one when the text uses it:
+        # unambiguous in a cast file; else the form the speech tags use most.
+        name = max(forms, key=lambda f: (len(split_title(f)[1].split()) > 1, forms[f]))
         aliases = sorted(f for f in forms if f != name)
         gender = "unknown"
         for form in [name, *aliases]:
             gender = gender_from_title(form)
             if gender != "unknown":
                 break
-        if gender == "unknown":
-            gender = _pronoun_gender(text, [name, *aliases])
         characters.append(Character(name, aliases, gender, lines=total))
+    unknown = [c for c in characters if c.gender == "unknown"]
+    genders = _pronoun_genders(text, [c.names() for c in unknown])
+    for char, gender in zip(unknown, genders, strict=True):
+        char.gender = gender
     characters.sort(key=lambda c: (-c.lines, c.name))
     return characters

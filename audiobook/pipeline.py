@@ -84,9 +84,9 @@ def read_cast(path: Path | None, engine: str = "pyttsx3") -> Cast:
 def analyse(book: Book, cast: Cast) -> list[Segment]:
     """Segments with speakers; the cast gains the characters found in the text."""
     segments = segment_book(book)
-    merge_characters(cast, find_characters(book.text, segments))
+    merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
     roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
-    attribute(segments, roster)
+    attribute(segments, roster, book.text)
     stats = cast.to_characters()
     speaker_stats(segments, stats)
     for char in stats:

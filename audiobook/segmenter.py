@@ -55,12 +55,83 @@ class Segment:
         }
 
 
-def quote_spans(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], bool]:
-    """Find double-quoted spans in text[start:end].
+# Words that begin with an apostrophe, not a quote mark ('tis, 'em, rock 'n' roll).
+ELISIONS = frozenset("""
+    tis twas twere twill til till em n cause cos bout round ere neath gainst nother
+    im ave er is e ow appen specially ud ll d s t m re ve un uns
+""".split())
+_SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[\u2014\"\u201c-]))['\u2018](?=[\w.\u2014-])")
+_SINGLE_CLOSE_AFTER = re.compile(r"(?=[\s,.;:!?)\]\u2014\"\u201d-]|$)")
+_DOUBLE_MARKS = re.compile(r'["\u201c\u201d]')
+
+
+def _elision(text: str, i: int) -> bool:
+    m = re.match(r"\w+", text[i + 1:i + 8])
+    return bool(m and m.group(0).lower() in ELISIONS and not text[i + 1 + m.end():][:1].isalpha())
+
+
+def quote_style(text: str) -> str:
+    """`double` or `single`: which marks open the book's quotations (`'` in British style)."""
+    doubles = len(_DOUBLE_MARKS.findall(text))
+    singles = sum(1 for m in _SINGLE_OPEN.finditer(text) if not _elision(text, m.start()))
+    return "single" if singles > doubles else "double"
+
+
+def single_quote_spans(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], bool]:
+    """Like `quote_spans` for single marks, telling quotes from apostrophes.
+
+    An opening mark stands before a word after a space; a closing mark stands
+    after a word before a space or punctuation. `don't`, `'tis`, `the boys' toys`
+    are apostrophes: inside a word, an elision, or a closing-looking mark with no
+    punctuation before it while a better-placed closing mark follows.
+    """
+    spans: list[tuple[int, int]] = []
+    open_at = -1
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch not in "'\u2018\u2019":
+            i += 1
+            continue
+        before = text[i - 1] if i > start else " "
+        after_ok = _SINGLE_CLOSE_AFTER.match(text, i + 1) is not None
+        if open_at < 0:
+            if ch != "\u2019" and _SINGLE_OPEN.match(text, i) and (
+                    i == start or not before.isalnum()) and not _elision(text, i):
+                open_at = i
+        elif ch != "\u2018" and after_ok and not before.isspace() and i > open_at + 1:
+            # A mark after a bare letter (`the boys' toys`) closes only when no
+            # mark after punctuation (`,'` `.'` `?'`) comes later in the paragraph.
+            if before.isalpha() and _later_punct_close(text, i + 1, end):
+                i += 1
+                continue
+            spans.append((open_at, i + 1))
+            open_at = -1
+        i += 1
+    if open_at >= 0:
+        spans.append((open_at, end))
+        return spans, True
+    return spans, False
+
+
+def _later_punct_close(text: str, start: int, end: int) -> bool:
+    m = re.search(r"[,.!?;:\u2014-]['\u2019](?=[\s,.;:!?)\u2014-]|$)", text[start:end])
+    if not m:
+        return False
+    # Only if no new opening mark comes first (that would start the next quote).
+    opener = _SINGLE_OPEN.search(text, start, start + m.start())
+    return opener is None
+
+
+def quote_spans(text: str, start: int, end: int, style: str = "double"
+                ) -> tuple[list[tuple[int, int]], bool]:
+    """Find quoted spans in text[start:end] (double marks, or single in `single` style).
 
     Returns the spans (quote marks included) and whether a quote was still open
     at the end (its span then runs to `end`).
     """
+    if style == "single":
+        return single_quote_spans(text, start, end)
     spans: list[tuple[int, int]] = []
     open_at = -1
     for i in range(start, end):
@@ -95,10 +166,11 @@ def _narration_piece(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def segment_paragraph(
-    text: str, para: Paragraph, chapter: int, index: int, first_quote: int
+    text: str, para: Paragraph, chapter: int, index: int, first_quote: int,
+    style: str = "double",
 ) -> tuple[list[Segment], int, bool]:
     """Segments of one body paragraph; returns (segments, next quote id, left open)."""
-    spans, left_open = quote_spans(text, para.start, para.end)
+    spans, left_open = quote_spans(text, para.start, para.end, style)
     segments: list[Segment] = []
     pos = para.start
     quote = first_quote
@@ -135,7 +207,8 @@ def segment_paragraph(
 
 def _is_interruption(text: str, end: int, start: int) -> bool:
     between = text[end:start]
-    return len(between) < 80 and not re.search(r"[.!?]\s*$", text[end - 2 : end].strip('"\u201d'))
+    closing = text[end - 3:end].rstrip("\"'\u201d\u2019")
+    return len(between) < 80 and not re.search(r"[.!?]\s*$", closing)
 
 
 def segment_book(book: Book) -> list[Segment]:
@@ -150,6 +223,7 @@ def segment_book(book: Book) -> list[Segment]:
         )
         index += 1
     quote = -1
+    style = quote_style(text)
     for chapter in book.chapters:
         for para in chapter.headings:
             segments.append(
@@ -166,9 +240,10 @@ def segment_book(book: Book) -> list[Segment]:
                 index += 1
                 continue
             before = quote
-            found, quote, left_open = segment_paragraph(text, para, chapter.index, index, quote)
-            opens = text[para.start] in '"\u201c'
-            if continued and found and found[0].kind == "dialogue" and opens:
+            found, quote, left_open = segment_paragraph(text, para, chapter.index, index, quote,
+                                                         style)
+            if continued and found and found[0].kind == "dialogue" and (
+                    text[para.start] in "\"\u201c'\u2018"):
                 # Continuation of the previous paragraph's open quote: same utterance.
                 for seg in found:
                     if seg.quote == before + 1:

@@ -1,0 +1,96 @@
+"""Speaker attribution rules on short texts of our own."""
+
+from audiobook.attribution import Roster, attribute, infer_narrator
+from audiobook.book import parse_book
+from audiobook.characters import Character
+from audiobook.segmenter import segment_book
+
+CAST = [Character("Mara Quill", ["Mara"], "female"), Character("Tomas Reed", ["Tomas"], "male"),
+        Character("The Ferryman", [], "male")]
+
+
+def speakers(text: str, cast=CAST, narrator=None) -> list[str]:
+    book = parse_book(text)
+    segments = segment_book(book)
+    attribute(segments, Roster([Character(c.name, list(c.aliases), c.gender) for c in cast],
+                               narrator=narrator), book.text)
+    seen, out = set(), []
+    for s in segments:
+        if s.kind == "dialogue" and s.quote not in seen:
+            seen.add(s.quote)
+            out.append(s.speaker)
+    return out
+
+
+def test_tag_after_in_either_order_and_any_verb():
+    assert speakers('"Go," said Mara.\n\n"Stay," Tomas countered.') == ["Mara Quill", "Tomas Reed"]
+
+
+def test_tag_before_the_quote():
+    assert speakers('Tomas leaned in and whispered, "Now."') == ["Tomas Reed"]
+
+
+def test_tag_in_narration_paragraph_before():
+    assert speakers("Mara looked up and said:\n\n\"Not yet.\"") == ["Mara Quill"]
+
+
+def test_description_alias_lowercase():
+    assert speakers('"Hold tight," said the ferryman.') == ["The Ferryman"]
+
+
+def test_pronoun_resolved_by_gender():
+    text = 'Mara and Tomas reached the dock.\n\n"Cold," he said.\n\n"Colder still," she said.'
+    assert speakers(text) == ["Tomas Reed", "Mara Quill"]
+
+
+def test_pronoun_prefers_same_paragraph_antecedent():
+    text = '"Hello," said Tomas.\n\nMara smiled at the water. "Hello," she said.'
+    assert speakers(text) == ["Tomas Reed", "Mara Quill"]
+
+
+def test_action_beat():
+    assert speakers('Tomas shrugged. "It does not matter."') == ["Tomas Reed"]
+
+
+def test_turn_taking_through_untagged_lines():
+    text = '"One," said Mara.\n\n"Two," said Tomas.\n\n"Three."\n\n"Four."'
+    assert speakers(text) == ["Mara Quill", "Tomas Reed", "Mara Quill", "Tomas Reed"]
+
+
+def test_vocative_names_the_listener_not_the_speaker():
+    text = '"Tomas, may I ask you something?"\n\n"Ask, Mara."'
+    who = speakers('"Ready?" said Mara.\n\n"Yes," said Tomas.\n\n' + text)
+    assert who[2] != "Tomas Reed" and who[3] == "Tomas Reed"
+
+
+def test_vocative_in_last_line_picks_next_speaker():
+    text = ('"Morning," said Mara.\n\n"Morning," said Tomas.\n\n'
+            '"The Ferryman is late," said Mara. "Is he not, Ferryman?"\n\n"Not at all."')
+    assert speakers(text)[-1] == "The Ferryman"
+
+
+def test_first_person_narrator_given():
+    assert speakers('"Fine," I said.', narrator="Tomas Reed") == ["Tomas Reed"]
+
+
+def test_first_person_narrator_inferred_from_address():
+    lines = []
+    for i in range(4):
+        lines += [f'"Are you coming, Tomas?" Mara asked. {i}', '"I am," I said.',
+                  "I walked down to the river with my bag and I waited there."]
+    text = "\n\n".join(lines)
+    book = parse_book(text)
+    segments = segment_book(book)
+    roster = Roster([Character("Mara Quill", ["Mara"], "female"),
+                     Character("Tomas Reed", ["Tomas"], "male")])
+    assert infer_narrator(book.text, segments, roster) == "Tomas Reed"
+    attribute(segments, roster, book.text)
+    said = [s.speaker for s in segments if s.kind == "dialogue"]
+    assert said[:2] == ["Mara Quill", "Tomas Reed"]
+
+
+def test_short_forms_of_full_names():
+    roster = Roster([Character("Mr. Orrin Vale", [], "male"), Character("Mrs. Vale", [], "female")])
+    assert roster.lookup("Orrin").name == "Mr. Orrin Vale"
+    assert roster.lookup("Mrs. Vale").name == "Mrs. Vale"
+    assert roster.lookup("Mr.\nVale").name == "Mr. Orrin Vale"

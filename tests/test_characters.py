@@ -1,0 +1,50 @@
+"""Finding characters, aliases and genders on short texts of our own."""
+
+from audiobook.book import parse_book
+from audiobook.characters import find_characters
+from audiobook.segmenter import segment_book
+
+
+def characters(text: str):
+    book = parse_book(text)
+    return {c.name: c for c in find_characters(book.text, segment_book(book))}
+
+
+def test_titled_and_bare_forms_merge_and_title_gives_gender():
+    found = characters('"Yes," said Mr. Vell.\n\n"No," said Vell.\n\n"Why?" asked Mr. Vell.')
+    assert list(found) == ["Mr. Vell"]
+    assert found["Mr. Vell"].aliases == ["Vell"] and found["Mr. Vell"].gender == "male"
+
+
+def test_people_sharing_a_surname_stay_apart():
+    text = ("Corra Dunmore and Piet Dunmore came in. Corra Dunmore sat.\n\n"
+            "Piet Dunmore stood.\n\n"
+            '"Tea?" said Corra.\n\n"Coffee," said Piet.\n\n"Milk?" said Mrs. Dunmore.')
+    found = characters(text)
+    assert "Corra Dunmore" in found and "Piet Dunmore" in found
+    assert "Mrs. Dunmore" not in found["Corra Dunmore"].aliases
+
+
+def test_description_with_article_is_a_name():
+    found = characters('"Off you go," said the Gardener.\n\n"Gladly," said the Gardener.')
+    assert "The Gardener" in found
+
+
+def test_vocatives_find_a_character_never_tagged():
+    lines = "\n\n".join(f'"Quite so, Orlo," he said. "Come, Orlo." {i}' for i in range(3))
+    assert "Orlo" in characters(lines)
+
+
+def test_common_words_are_not_names():
+    text = "\n\n".join(['"Listen, please," he said.', '"Listen, now," she said.',
+                        '"Listen, friend," he said.', "I listen to the rain and listen again."])
+    assert "Listen" not in characters(text)
+
+
+def test_cast_characters_win():
+    from audiobook.characters import Character
+
+    book = parse_book('"Hi," said Tam.\n\n"Bye," said Tam.\n\n'
+                      '"So," said Ulla.\n\n"Yes," said Ulla.')
+    found = find_characters(book.text, segment_book(book), known=[Character("Tam Ross")])
+    assert [c.name for c in found] == ["Ulla"]

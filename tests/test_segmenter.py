@@ -1,0 +1,51 @@
+"""Quote detection on short texts of our own."""
+
+from audiobook.book import parse_book
+from audiobook.segmenter import quote_style, segment_book
+
+
+def dialogue(text: str) -> list[tuple[int, str]]:
+    return [(s.quote, s.text) for s in segment_book(parse_book(text)) if s.kind == "dialogue"]
+
+
+def test_straight_and_curly_double_quotes():
+    found = dialogue('"Hello," said Ada.\n\n\u201cGoodbye,\u201d said Ben.')
+    assert [t for _, t in found] == ['"Hello,"', "\u201cGoodbye,\u201d"]
+
+
+def test_interrupted_quote_is_one_utterance():
+    found = dialogue('"Well," she said, "maybe."')
+    assert len(found) == 2 and found[0][0] == found[1][0]
+
+
+def test_two_sentences_with_tag_between_are_two_utterances():
+    found = dialogue('"Stop." Ada turned away. "Now go."')
+    assert found[0][0] != found[1][0]
+
+
+def test_multi_paragraph_quote_continues():
+    found = dialogue('"The first part of a long story,\n\n"and its end."\n\n"Next."')
+    assert found[0][0] == found[1][0] != found[2][0]
+
+
+def test_unbalanced_mark_stays_in_its_paragraph():
+    found = dialogue('"Never closed, said Ada.\n\nThe rain fell on the roof all night long.')
+    assert len(found) == 1 and "rain" not in found[0][1]
+
+
+def test_british_single_quotes_and_apostrophes():
+    text = ("'I don't know,' said Mara, 'whether the boys' boat is ours.'\n\n"
+            "'Tis nothing, he thought. Rock 'n' roll played on.\n\n"
+            "'It's the lamp,' Tomas answered. 'He said \"never\" to me.'")
+    assert quote_style(text) == "single"
+    found = dialogue(text)
+    assert [t for _, t in found] == [
+        "'I don't know,'", "'whether the boys' boat is ours.'",
+        "'It's the lamp,'", "'He said \"never\" to me.'"]
+    assert found[0][0] == found[1][0]
+
+
+def test_double_style_ignores_single_marks():
+    text = '"She said \'no\' to me," Ben told us. It\'s the boys\' dog.'
+    assert quote_style(text) == "double"
+    assert dialogue(text) == [(0, '"She said \'no\' to me,"')]
