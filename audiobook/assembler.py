@@ -293,9 +293,15 @@ def _mp3_encoder(path: Path, profile: Profile, sample_rate: int) -> _Encoder:
 
 
 def encode_chapter(plan: ChapterPlan, path: Path, book: BookInfo,
-                   sample_rate: int = SAMPLE_RATE_HZ, profile: Profile = STANDARD) -> float:
-    """Measure, then stream a chapter's audio into a tagged MP3 at `path`; return seconds."""
-    gain = chapter_gain_db(measure_chapter(plan, sample_rate), profile)
+                   sample_rate: int = SAMPLE_RATE_HZ, profile: Profile = STANDARD,
+                   gain_db: float | None = None) -> float:
+    """Measure, then stream a chapter's audio into a tagged MP3 at `path`; return seconds.
+
+    A caller that measured the chapter already passes the `gain_db` it computed.
+    """
+    if gain_db is None:
+        gain_db = chapter_gain_db(measure_chapter(plan, sample_rate), profile)
+    gain = gain_db
     encoder = _mp3_encoder(path, profile, sample_rate)
     samples = 0
     try:

@@ -6,8 +6,11 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from bisect import bisect_right
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +19,14 @@ from tqdm import tqdm
 from audiobook.assembler import (
     PROFILES,
     BookInfo,
+    BookOutput,
     ChapterPlan,
+    Profile,
+    chapter_filename,
+    chapter_gain_db,
     encode_book,
+    encode_chapter,
+    measure_chapter,
     slugify,
     split_long_chapter,
     write_playlist,
@@ -28,8 +37,18 @@ from audiobook.book import Book, load_book
 from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
 from audiobook.characters import find_characters
 from audiobook.engines import get_engine
-from audiobook.errors import InputError
-from audiobook.render import ClipRequest, default_cache_dir, render_clips
+from audiobook.errors import BuildError, InputError
+from audiobook.manifest import Manifest, output_digest, remove_stale_parts
+from audiobook.render import (
+    CLIP_TIMEOUT_S,
+    ClipRequest,
+    clip_key,
+    clip_path,
+    default_cache_dir,
+    default_jobs,
+    engine_version,
+    render_chapters,
+)
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
 
@@ -212,6 +231,152 @@ def credits(book: Book, cast: Cast) -> tuple[str, str]:
             f"This has been {title}{by}. {narrated} The end.")
 
 
+
+class _Cancellable(list):
+    """A chapter's items that stop the encoder mid-chapter once the build is cancelled."""
+
+    def __init__(self, items, cancelled: threading.Event):
+        super().__init__(items)
+        self.cancelled = cancelled
+
+    def __iter__(self):
+        for item in super().__iter__():
+            if self.cancelled.is_set():
+                raise BuildError("cancelled")
+            yield item
+
+
+def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[list[str | int]]:
+    version = engine_version(engine)
+    keys: dict[ClipRequest, str] = {}
+    out = []
+    for seq in sequences:
+        row: list[str | int] = []
+        for item in seq:
+            if isinstance(item, ClipRequest):
+                if item not in keys:
+                    keys[item] = clip_key(item, engine, version)
+                row.append(keys[item])
+            else:
+                row.append(item)
+        out.append(row)
+    return out
+
+
+def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest | int]],
+                      folder: Path, info: BookInfo, rules: Profile, cache: Path, engine: str,
+                      jobs: int | None, progress: bool, clip_timeout: float) -> BookOutput:
+    """One MP3 per chapter, each encoded as soon as its clips exist, while later chapters
+    are still being spoken; chapters unchanged since the last build are kept as they are."""
+    manifest = Manifest(folder)
+    keys = _clip_keys(sequences, engine)
+    names, digests, results = [], [], {}
+    for number, (plan, row) in enumerate(zip(plans, keys, strict=True), 1):
+        plan.index = number
+        name = chapter_filename(plan, len(plans))
+        digest = output_digest(row, plan.title, number, info, rules)
+        names.append(name)
+        digests.append(digest)
+        entry = manifest.reusable(name, digest)
+        if entry:
+            results[number - 1] = (entry["seconds"], entry["gain_db"])
+    manifest.keep_only(set(names))
+    manifest.set_whole(None)
+    todo = [i for i in range(len(plans)) if i not in results]
+    # Longest chapters first: the last encodes to finish are short ones.
+    todo.sort(key=lambda i: -sum(len(x.text) for x in sequences[i]
+                                 if isinstance(x, ClipRequest)))
+    cancelled = threading.Event()
+
+    def encode(i: int) -> None:
+        plan = plans[i]
+        plan.items = _Cancellable([clip_path(cache, k) if isinstance(k, str) else k
+                                   for k in keys[i]], cancelled)
+        gain = chapter_gain_db(measure_chapter(plan), rules)
+        seconds = encode_chapter(plan, folder / names[i], info, profile=rules, gain_db=gain)
+        manifest.record(names[i], digests[i], seconds=seconds, gain_db=gain)
+        results[i] = (seconds, gain)
+        bar.update(1)
+
+    workers = jobs or default_jobs()
+    futures: list[Future] = []
+    requests = [[x for x in sequences[i] if isinstance(x, ClipRequest)] for i in todo]
+    bar = tqdm(total=len(todo), desc="Encoding", unit="chapter", disable=not progress,
+               position=1)
+    encoders = ThreadPoolExecutor(workers, thread_name_prefix="encode")
+    try:
+        with closing(render_chapters(requests, cache, engine, jobs, progress,
+                                     names=[plans[i].title for i in todo],
+                                     clip_timeout=clip_timeout)) as ready:
+            for k in ready:
+                futures.append(encoders.submit(encode, todo[k]))
+                for future in futures:
+                    if future.done():
+                        future.result()  # an encoder failed: stop speaking
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            future.result()
+    except BaseException:
+        cancelled.set()
+        raise
+    finally:
+        encoders.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    out = BookOutput()
+    for i, plan in enumerate(plans):
+        seconds, gain = results[i]
+        out.chapters.append((folder / names[i], seconds, plan.title))
+        out.gains_db.append(gain)
+    return out
+
+
+def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | int]],
+                  folder: Path, info: BookInfo, rules: Profile, wanted: tuple[str, ...],
+                  cache: Path, engine: str, jobs: int | None, progress: bool,
+                  clip_timeout: float) -> BookOutput:
+    """An M4B, or chapters split by length (ACX): every clip first, then one encoding pass,
+    skipped when the last build into this folder made the same files from the same clips."""
+    manifest = Manifest(folder)
+    keys = _clip_keys(sequences, engine)
+    digest = output_digest([[plan.title, *row] for plan, row in zip(plans, keys, strict=True)],
+                           "", 0, info, rules, extra=",".join(wanted))
+    record = manifest.whole
+    if record and record.get("digest") == digest and all(
+            manifest.reusable(name, digest) for name in record["files"]):
+        chapters = [(folder / name if name else None, seconds, title)
+                    for name, seconds, title in record["chapters"]]
+        m4b = folder / record["m4b"] if record.get("m4b") else None
+        return BookOutput(chapters, m4b, record["gains_db"])
+    requests = [[x for x in seq if isinstance(x, ClipRequest)] for seq in sequences]
+    for _ in render_chapters(requests, cache, engine, jobs, progress,
+                             names=[plan.title for plan in plans], clip_timeout=clip_timeout):
+        pass
+    parts: list[ChapterPlan] = []
+    for plan, row in zip(plans, keys, strict=True):
+        plan.items = [clip_path(cache, k) if isinstance(k, str) else k for k in row]
+        plan.split_after_ms = PAUSE_BETWEEN_PARAGRAPHS_MS
+        if rules.max_file_seconds:
+            parts += split_long_chapter(plan, rules.max_file_seconds)
+        else:
+            parts.append(plan)
+    for number, plan in enumerate(parts, 1):
+        plan.index = number
+    info.chapters = len(parts)
+    with tqdm(total=len(parts), desc="Encoding", unit="chapter", disable=not progress) as bar:
+        output = encode_book(parts, folder, info, rules, wanted,
+                             m4b_name=f"{folder.name}.m4b", progress=lambda: bar.update(1))
+    written = [p.name for p, _, _ in output.chapters if p] + ([output.m4b.name]
+                                                              if output.m4b else [])
+    manifest.keep_only(set(written))
+    for name in written:
+        manifest.record(name, digest)
+    manifest.set_whole({"digest": digest, "files": written, "gains_db": output.gains_db,
+                        "m4b": output.m4b.name if output.m4b else None,
+                        "chapters": [(p.name if p else None, seconds, title)
+                                     for p, seconds, title in output.chapters]})
+    return output
+
+
 def build(
     input_path: Path,
     voices_path: Path | None = None,
@@ -225,11 +390,14 @@ def build(
     cover: Path | None = None,
     profile: str = "standard",
     keep_notes: bool = False,
+    clip_timeout: float = CLIP_TIMEOUT_S,
 ) -> BuildResult:
     """Build the audiobook for a story file; return what was written.
 
     `formats` is `mp3` (a file per chapter and a playlist), `m4b` (one file with
-    chapter marks) or `all`; `profile` is `standard` or `acx`.
+    chapter marks) or `all`; `profile` is `standard` or `acx`. Clips come from the
+    cache when there, chapters from the last build into the same folder when
+    nothing that makes them changed.
     """
     started = time.perf_counter()
     if formats not in FORMATS:
@@ -261,30 +429,21 @@ def build(
     if not os.access(folder, os.W_OK):
         raise InputError(f"{folder}: the output folder is not writable")
 
+    remove_stale_parts(folder)
     temp_cache = None
     if not use_cache:
         temp_cache = Path(tempfile.mkdtemp(prefix="audiobook-nocache-"))
     cache_dir = temp_cache or cache or default_cache_dir()
+    info = BookInfo(cast.title or book.title, cast.author or book.author, len(plans),
+                    cover=cover_data or book.cover, narrator=NARRATED_BY)
+    configure_pydub()
     try:
-        requests = [item for seq in sequences for item in seq if isinstance(item, ClipRequest)]
-        paths = render_clips(requests, cache_dir, engine, jobs, progress)
-        configure_pydub()
-        parts: list[ChapterPlan] = []
-        for plan, seq in zip(plans, sequences, strict=True):
-            plan.items = [paths[item] if isinstance(item, ClipRequest) else item for item in seq]
-            plan.split_after_ms = PAUSE_BETWEEN_PARAGRAPHS_MS
-            if rules.max_file_seconds:
-                parts += split_long_chapter(plan, rules.max_file_seconds)
-            else:
-                parts.append(plan)
-        for number, plan in enumerate(parts, 1):
-            plan.index = number
-        info = BookInfo(cast.title or book.title, cast.author or book.author, len(parts),
-                        cover=cover_data or book.cover, narrator=NARRATED_BY)
-        with tqdm(total=len(parts), desc="Encoding", unit="chapter",
-                  disable=not progress) as bar:
-            output = encode_book(parts, folder, info, rules, wanted,
-                                 m4b_name=f"{folder.name}.m4b", progress=lambda: bar.update(1))
+        if "m4b" in wanted or rules.max_file_seconds:
+            output = _encode_whole(plans, sequences, folder, info, rules, wanted, cache_dir,
+                                   engine, jobs, progress, clip_timeout)
+        else:
+            output = _encode_streaming(plans, sequences, folder, info, rules, cache_dir,
+                                       engine, jobs, progress, clip_timeout)
     finally:
         if temp_cache:
             shutil.rmtree(temp_cache, ignore_errors=True)

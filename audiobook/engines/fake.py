@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import signal
 import struct
+import time
+from pathlib import Path
 
 from audiobook.engines import VoiceInfo, VoiceSettings
+
+FAULTS_ENV = "AUDIOBOOK_FAKE_FAULTS"
+"""Tests set this to a folder to turn on fault markers in the text (see `_fault`)."""
 
 _VARIANTS = [("m1", "male"), ("m2", "male"), ("m3", "male"), ("f1", "female"),
              ("f2", "female"), ("f3", "female")]
@@ -25,6 +32,7 @@ class FakeEngine:
         return out
 
     def synthesize(self, text: str, settings: VoiceSettings) -> bytes:
+        _fault(text)
         words = max(1, len(text.split()))
         seconds = words * 60.0 / max(settings.rate, 40)
         digest = hashlib.sha256(settings.voice.encode()).digest()
@@ -35,3 +43,33 @@ class FakeEngine:
             struct.pack("<h", int(amp * math.sin(2 * math.pi * freq * i / self.sample_rate)))
             for i in range(n)
         )
+
+
+def _fault(text: str) -> None:
+    """Misbehave as a text asks, for the fault tests only (needs FAULTS_ENV set).
+
+    `[[fail]]` raises, `[[hang]]` never returns, `[[exit]]` ends the process at
+    once and `[[kill]]` kills it with SIGKILL; with `-once` (`[[hang-once]]`)
+    it happens the first time only, remembered in the FAULTS_ENV folder.
+    `[[slow]]` takes a quarter of a second, so tests can interrupt a build.
+    """
+    folder = os.environ.get(FAULTS_ENV)
+    if not folder or "[[" not in text:
+        return
+    if "[[slow]]" in text:
+        time.sleep(0.25)
+    for fault in ("fail", "hang", "exit", "kill"):
+        if f"[[{fault}-once]]" in text:
+            mark = Path(folder) / hashlib.sha256(text.encode()).hexdigest()
+            if mark.exists():
+                continue
+            mark.touch()
+        elif f"[[{fault}]]" not in text:
+            continue
+        if fault == "fail":
+            raise RuntimeError("fake engine failure")
+        if fault == "hang":
+            time.sleep(3600)
+        if fault == "exit":
+            os._exit(3)
+        os.kill(os.getpid(), signal.SIGKILL)
