@@ -29,5 +29,12 @@ eval: $(STAMP)
 	@echo "== cast given"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) --cast-given $(CORPUS)/*
 	@echo "== no cast"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) $(CORPUS)/*
 
+# Full build vs the engine alone on a novel (>= 50,000 words), rebuild times, peak memory
+# for a 1-hour and a 10-hour book. Long (tens of minutes): CI does not run it.
+BENCH_TEXT ?=
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py $(if $(BENCH_TEXT),--text $(BENCH_TEXT)) $(BENCH_ARGS)
+
 clean:
 	rm -rf output/*/ .pytest_cache

@@ -29,6 +29,7 @@ import wave
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_any
@@ -62,6 +63,7 @@ class ClipRequest:
     """Voice, rate, pitch and volume."""
 
 
+@lru_cache(maxsize=8)
 def engine_version(engine: str) -> str:
     """A version string for the cache key, found without starting the engine."""
     if engine == "pyttsx3":
