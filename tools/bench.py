@@ -43,7 +43,7 @@ from audiobook.speech import split_for_engine  # noqa: E402
 # The shared folder sits beside the main checkout, or two levels up from a worktree.
 CORPUS = next((base / "shared" / "corpus" / "pdnc" for base in (ROOT.parent, ROOT.parent.parent)
                if (base / "shared" / "corpus" / "pdnc").is_dir()), ROOT.parent / "shared")
-DEFAULT_TEXT = CORPUS / "TheSunAlsoRises" / "novel_text.txt"
+DEFAULT_TEXT = CORPUS / "PrideAndPrejudice" / "novel_text.txt"
 MIN_WORDS = 50_000
 WORDS_PER_HOUR = 170 * 60
 """At the narrator's default rate."""
