@@ -36,10 +36,24 @@ def _parser() -> argparse.ArgumentParser:
                    help="standard: -18 LUFS speech; acx: ACX/Audible submission rules")
     p.add_argument("--keep-notes", action="store_true",
                    help="read disclaimers and author's notes instead of skipping them")
-    p.add_argument("--jobs", type=int, default=None, help="speech workers (default: all cores)")
-    p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
-    p.add_argument("--no-cache", action="store_true", help="do not reuse or keep clips")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="speech workers and chapter encoders (default: all cores)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="clip cache folder (default: $XDG_CACHE_HOME/audiobook, else "
+                        "~/.cache/audiobook); `audiobook clean` empties it")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither reuse nor keep clips (chapters already in --out that are "
+                        "unchanged are still kept)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_common(p)
+
+    p = sub.add_parser("clean", help="delete the clip cache (rebuilds then speak everything)",
+                       description="Delete the spoken clips kept in the cache folder. Books "
+                       "already built are not touched; the next build of a book speaks it "
+                       "again.")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="clip cache folder (default: $XDG_CACHE_HOME/audiobook, else "
+                        "~/.cache/audiobook)")
     _add_common(p)
 
     p = sub.add_parser("check", help="measure audio files against a profile (exit 1 on failure)")
@@ -99,6 +113,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     if result.playlist:
         print(f"Playlist: {result.playlist}")
     print(f"Cast:     {result.cast_file}  (edit it and pass it back with --voices)")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from audiobook.render import clean_cache, default_cache_dir
+
+    folder = args.cache or default_cache_dir()
+    files, size = clean_cache(folder)
+    print(f"Removed {files} clip(s), {size / 2**20:.1f} MB, from {folder}")
     return 0
 
 
@@ -201,7 +224,7 @@ def _usage(message: str) -> AudiobookError:
     return InputError(message)
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "segment": cmd_segment,
+COMMANDS = {"build": cmd_build, "clean": cmd_clean, "check": cmd_check, "segment": cmd_segment,
             "voices": cmd_voices, "cast": cmd_cast, "preview": cmd_preview}
 
 

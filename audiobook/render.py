@@ -95,6 +95,28 @@ def clip_path(cache: Path, key: str) -> Path:
     return cache / "clips" / key[:2] / f"{key}.wav"
 
 
+def clean_cache(cache: Path) -> tuple[int, int]:
+    """Delete every clip (and leftover temporary file) in a cache; return (files, bytes).
+
+    Only the cache's own `clips` folder is touched, whatever folder is named.
+    """
+    files = size = 0
+    clips = cache / "clips"
+    if not clips.is_dir():
+        return 0, 0
+    for path in sorted(clips.glob("*/*"), reverse=True):
+        if path.is_file() and (path.suffix == ".wav" or path.name.endswith(".part")):
+            size += path.stat().st_size
+            files += path.suffix == ".wav"
+            path.unlink()
+    for sub in clips.iterdir():
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+    if not any(clips.iterdir()):
+        clips.rmdir()
+    return files, size
+
+
 def default_jobs() -> int:
     """All the cores this process may run on."""
     try:
@@ -171,7 +193,14 @@ class _Worker:
         parent, child = context.Pipe()
         self.conn = parent
         self.process = context.Process(target=_worker_main, args=(child, engine), daemon=True)
-        self.process.start()
+        # Started with Ctrl-C blocked (the mask is inherited), so a Ctrl-C that reaches the
+        # whole process group cannot interrupt a worker still importing; the main process
+        # gets it as soon as the start is done.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         self.outstanding: deque[Clip] = deque()
         self.load = 0

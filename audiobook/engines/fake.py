@@ -51,13 +51,13 @@ def _fault(text: str) -> None:
     `[[fail]]` raises, `[[hang]]` never returns, `[[exit]]` ends the process at
     once and `[[kill]]` kills it with SIGKILL; with `-once` (`[[hang-once]]`)
     it happens the first time only, remembered in the FAULTS_ENV folder.
-    `[[slow]]` takes a quarter of a second, so tests can interrupt a build.
+    `[[slow]]` takes half a second, so tests can interrupt a build.
     """
     folder = os.environ.get(FAULTS_ENV)
     if not folder or "[[" not in text:
         return
     if "[[slow]]" in text:
-        time.sleep(0.25)
+        time.sleep(0.5)
     for fault in ("fail", "hang", "exit", "kill"):
         if f"[[{fault}-once]]" in text:
             mark = Path(folder) / hashlib.sha256(text.encode()).hexdigest()
