@@ -227,3 +227,26 @@ def running_in_session(sid: int) -> list[int]:
         if int(fields[3]) == sid and fields[0] != b"Z":
             found.append(int(entry.name))
     return found
+
+
+@pytest.mark.parametrize("formats,profile", [("all", "standard"), ("mp3", "acx")])
+def test_one_pass_outputs_are_kept_when_unchanged_and_remade_when_not(write, tmp_path,
+                                                                     formats, profile):
+    story = write("harbour.txt", story_text())
+    cast = write("cast.yaml", CAST)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+
+    def run(cast_file):
+        return build(story, cast_file, out_dir=out, cache=cache, engine="fake", jobs=2,
+                     progress=False, formats=formats, profile=profile)
+
+    first = run(cast)
+    outputs = sorted(first.folder.glob("*.m4b")) + sorted(first.folder.glob("*.mp3"))
+    assert len(outputs) == (4 if formats == "all" else 5)  # ACX adds two credits files
+    stamps = [p.stat().st_mtime_ns for p in outputs]
+    again = run(cast)
+    assert [p.stat().st_mtime_ns for p in outputs] == stamps
+    assert (again.m4b, again.files, again.gains_db) == (first.m4b, first.files, first.gains_db)
+    run(write("cast2.yaml", CAST.replace("fake/en+m1", "fake/en+m2")))
+    assert all(p.stat().st_mtime_ns != s for p, s in zip(outputs, stamps, strict=True)
+               if "Storm" in p.name or p.suffix == ".m4b")
