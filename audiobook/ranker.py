@@ -51,6 +51,8 @@ class Context:
     """Utterance index -> characters named inside it."""
     counts: Counter = field(default_factory=Counter)
     """Mentions per character over the whole book."""
+    total: int = 0
+    """All mentions (set once `counts` is filled)."""
 
 
 FEATURES = (
@@ -103,7 +105,7 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
     recent = list(reversed(ev.recent))
     rank = recent.index(cand) if cand in recent else len(recent) + 1
     quote_text = " ".join(s.text for s in ev.segments)
-    total = sum(ctx.counts.values()) or 1
+    total = ctx.total or sum(ctx.counts.values()) or 1
     named_nearby = sum(cand in ctx.paragraph_names.get(p, [])
                        for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph))
     return [

@@ -30,19 +30,25 @@ from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, make
 from audiobook import ranker  # noqa: E402
 from audiobook.attribution import Roster, rule_evidence  # noqa: E402
 from audiobook.book import load_book  # noqa: E402
-from audiobook.cast import merge_characters  # noqa: E402
+from audiobook.cast import Cast, merge_characters  # noqa: E402
 from audiobook.characters import find_characters  # noqa: E402
 from audiobook.segmenter import segment_book  # noqa: E402
 
+SETTING = {True: "cast given", False: "no cast"}
 L2 = 1e-3
-STEPS = 300
+STEPS = 250
 
 
-def extract(novel, folder: Path):
-    """Rule evidence of one novel and the gold quotes of each utterance."""
+def extract(novel, folder: Path, cast_given: bool = True):
+    """Rule evidence of one novel and the gold quotes of each utterance.
+
+    Without the cast the characters are found from the text, as `audiobook
+    segment` does with no --voices; a found name is right when it is any
+    annotated alias of the speaker.
+    """
     book = load_book(folder / novel.name / "novel_text.txt")
     segments = segment_book(book)
-    cast = make_cast(novel)
+    cast = make_cast(novel) if cast_given else Cast()
     merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
     roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
     evidence, ctx = rule_evidence(segments, roster, book.text)
@@ -52,7 +58,7 @@ def extract(novel, folder: Path):
             gold_by_segment.setdefault(id(seg), []).append(q)
     quotes = [[q for seg in ev.segments for q in gold_by_segment.get(id(seg), [])]
               for ev in evidence]
-    return novel, evidence, ctx, quotes
+    return novel, evidence, ctx, quotes, cast_given
 
 
 def rows_for(ext, prior: list[str]):
@@ -61,17 +67,18 @@ def rows_for(ext, prior: list[str]):
     `prior` gives the speaker taken for each utterance by an earlier stage
     (the rules, or a first model): the turn-taking features read it.
     """
-    novel, evidence, ctx, quotes = ext
+    novel, evidence, ctx, quotes, cast_given = ext
     rows = []
     history: list[tuple[int, str]] = []
     for ev, qs, who in zip(evidence, quotes, prior, strict=True):
         names = ranker.candidates(ev, history, ctx)
-        feats = np.array([ranker.features(ev, c, history, ctx) for c in names], dtype=float)
+        feats = np.array([ranker.features(ev, c, history, ctx) for c in names],
+                         dtype=float).reshape(len(names), len(ranker.FEATURES))
         label = -1
         gold = Counter(q["speaker"] for q in qs).most_common(1)
         if gold:
             probe = {"speaker": gold[0][0]}
-            hits = [j for j, c in enumerate(names) if correct(novel, probe, c, True)]
+            hits = [j for j, c in enumerate(names) if correct(novel, probe, c, cast_given)]
             label = hits[0] if hits else -1
         rows.append((names, feats, label, qs, who))
         history.append((ev.paragraph, who))
@@ -80,7 +87,7 @@ def rows_for(ext, prior: list[str]):
 
 def decode(ext, w) -> list[str]:
     """Greedy speakers in text order, as `attribution.attribute` picks them."""
-    novel, evidence, ctx, _ = ext
+    novel, evidence, ctx = ext[:3]
     weights = [float(x) for x in w]
     history: list[tuple[int, str]] = []
     out = []
@@ -132,13 +139,13 @@ def train(rows) -> np.ndarray:
 
 def evaluate(ext, speakers: list[str]) -> Counter:
     """Counts of gold quotes (total and right) per quote type."""
-    novel, _, _, quotes = ext
+    novel, _, _, quotes, cast_given = ext
     tally: Counter = Counter()
     for qs, who in zip(quotes, speakers, strict=True):
         for q in qs:
             kind = q["type"] if q["type"] in ("explicit", "anaphoric", "implicit") else "implicit"
             tally[kind] += 1
-            tally[kind + "_right"] += correct(novel, q, who, True)
+            tally[kind + "_right"] += correct(novel, q, who, cast_given)
     return tally
 
 
@@ -156,29 +163,36 @@ def main() -> int:
     ap.add_argument("--dry-run", action="store_true", help="report only; keep the model file")
     args = ap.parse_args()
     novels = load_corpus(args.corpus)
-    exts = {nv.name: extract(nv, args.corpus) for nv in novels}
-    loo, rules, fitted = Counter(), Counter(), Counter()
-    print("leave-one-novel-out (cast given, gold quotes matched as the scorer does):")
-    for name, ext in exts.items():
-        w = fit([e for other, e in exts.items() if other != name])
-        t = evaluate(ext, decode(ext, w))
-        loo.update(t)
-        rules.update(evaluate(ext, [ev.rule for ev in ext[1]]))
-        print("  " + line(name, t), flush=True)
-    print(line("LOO overall", loo))
-    print(line("rules only", rules))
+    # Both settings of the scorer: the cast given, and characters found from the text.
+    exts = {(nv.name, given): extract(nv, args.corpus, given)
+            for nv in novels for given in (True, False)}
+    loo = {True: Counter(), False: Counter()}
+    rules = {True: Counter(), False: Counter()}
+    fitted = {True: Counter(), False: Counter()}
+    print("leave-one-novel-out (gold quotes matched as the scorer does):")
+    for nv in novels:
+        w = fit([e for (other, _), e in exts.items() if other != nv.name])
+        for given in (True, False):
+            ext = exts[(nv.name, given)]
+            t = evaluate(ext, decode(ext, w))
+            loo[given].update(t)
+            rules[given].update(evaluate(ext, [ev.rule for ev in ext[1]]))
+            print("  " + line(f"{nv.name} {SETTING[given]}", t), flush=True)
     w = fit(list(exts.values()))
-    for name, ext in exts.items():
+    for (name, given), ext in exts.items():
         t = evaluate(ext, decode(ext, w))
-        fitted.update(t)
-        print("  " + line(name + " (all-novel fit)", t))
-    print(line("all-novel fit", fitted))
-    data = exts
+        fitted[given].update(t)
+        print("  " + line(f"{name} {SETTING[given]} (all-novel fit)", t))
+    for given in (True, False):
+        print(line(f"LOO overall, {SETTING[given]}", loo[given]))
+        print(line(f"rules only, {SETTING[given]}", rules[given]))
+        print(line(f"all-novel fit, {SETTING[given]}", fitted[given]))
+    data = sorted({name for name, _ in exts})
     if not args.dry_run:
         ranker.MODEL_FILE.write_text(json.dumps({
             "features": list(ranker.FEATURES),
             "weights": [round(float(x), 4) for x in w],
-            "trained_on": sorted(data),
+            "trained_on": data,
         }, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {ranker.MODEL_FILE}")
     return 0
