@@ -8,30 +8,27 @@ import shutil
 import tempfile
 import time
 from bisect import bisect_right
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from audiobook.assembler import (
-    PROFILES,
-    BookInfo,
-    ChapterPlan,
-    encode_book,
-    slugify,
-    split_long_chapter,
-    write_playlist,
-)
 from audiobook.attribution import Roster, attribute, speaker_stats
-from audiobook.audio import atomic_target, configure_pydub
 from audiobook.book import Book, load_book
 from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
 from audiobook.characters import find_characters
 from audiobook.engines import get_engine
 from audiobook.errors import InputError
-from audiobook.render import ClipRequest, default_cache_dir, render_clips
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
+
+if TYPE_CHECKING:
+    from audiobook.assembler import ChapterPlan
+    from audiobook.render import ClipRequest
+
+# Audio modules (assembler, render, tqdm) are imported where audio is made, so
+# `audiobook segment` starts quickly.
 
 PAUSE_WITHIN_PARAGRAPH_MS = 250
 PAUSE_BETWEEN_PARAGRAPHS_MS = 700
@@ -74,11 +71,34 @@ def engine_voice_ids(engine: str = "pyttsx3") -> set[str]:
     return {v.id for v in get_engine(engine).voices()}
 
 
+class _EngineVoiceIds(Set):
+    """The engine's voice ids, listed only when a cast file names a voice."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+
+    @cached_property
+    def ids(self) -> set[str]:
+        return engine_voice_ids(self.engine)
+
+    def __contains__(self, voice: object) -> bool:
+        return voice in self.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 def read_cast(path: Path | None, engine: str = "pyttsx3") -> Cast:
-    """The cast file validated against the engine's voices, or an empty cast."""
+    """The cast file validated against the engine's voices, or an empty cast.
+
+    The speech engine is started only if the file names a voice to check.
+    """
     if path is None:
         return Cast()
-    return load_cast(path, engine_voice_ids(engine))
+    return load_cast(path, _EngineVoiceIds(engine))
 
 
 def analyse(book: Book, cast: Cast) -> list[Segment]:
@@ -125,6 +145,9 @@ def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:
 def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
                   ) -> tuple[list[ChapterPlan], list[list[ClipRequest | int]]]:
     """Per chapter: the sequence of clip requests and pauses."""
+    from audiobook.assembler import ChapterPlan
+    from audiobook.render import ClipRequest
+
     plans, sequences = [], []
     by_chapter: dict[int, list[ScriptLine]] = {}
     for line in lines:
@@ -183,6 +206,8 @@ def script_records(lines: list[ScriptLine], cast: Cast) -> list[dict]:
 
 def write_script(path: Path, lines: list[ScriptLine], cast: Cast) -> None:
     """`script.jsonl`: who says what, in which voice, exactly as spoken."""
+    from audiobook.audio import atomic_target
+
     tmp = atomic_target(path)
     with open(tmp, "w", encoding="utf-8") as f:
         for record in script_records(lines, cast):
@@ -231,6 +256,20 @@ def build(
     `formats` is `mp3` (a file per chapter and a playlist), `m4b` (one file with
     chapter marks) or `all`; `profile` is `standard` or `acx`.
     """
+    from tqdm import tqdm
+
+    from audiobook.assembler import (
+        PROFILES,
+        BookInfo,
+        ChapterPlan,
+        encode_book,
+        slugify,
+        split_long_chapter,
+        write_playlist,
+    )
+    from audiobook.audio import atomic_target, configure_pydub
+    from audiobook.render import ClipRequest, default_cache_dir, render_clips
+
     started = time.perf_counter()
     if formats not in FORMATS:
         raise InputError(f"unknown format {formats!r} (choose from {', '.join(FORMATS)})")

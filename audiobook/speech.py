@@ -267,15 +267,50 @@ def _in_caps_run(text: str, start: int, end: int) -> bool:
     return any(w and len(w.group(1)) > 1 and w.group(1).isupper() for w in (before, after))
 
 
+_DIGIT = re.compile(r"\d")
+_ELLIPSIS_HINT = re.compile(r"\.\s?\.|\u2026")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_REPEATED_COMMAS = re.compile(r",(\s*,)+")
+_STRAY_COMMAS = re.compile(r"^[,\s]+|(?<=[.!?])\s*,")
+# Cheap substring tests that must hold for a rule to match at all: most segments
+# hold no digit, URL or abbreviation, and skipping their rules keeps normalizing
+# a whole novel fast without changing any result.
+_ENDING_HINTS = (("etc.",), ("etc.",), ("vs", "Vs"), ("e.g.",), ("i.e.",), ("Jr.",), ("Jr.",),
+                 ("Sr.",), ("Sr.",), ("No.",))
+_DASH_CHARS = ("\u2014", "\u2015", "\u2013", "-")
+
+
 def normalize(text: str) -> str:
     """Rewrite numbers, money, times, dates, abbreviations, URLs and shouting as words."""
-    text = _URL.sub(_url, text)
-    text = _EMAIL.sub(lambda m: _spell_address(m.group(0)), text)
-    text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
-    text = _SAINT.sub("Saint", text)
-    text = _STREET.sub("Street", text)
-    for pattern, words in _ENDING_ABBR:
-        text = pattern.sub(words, text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(_url, text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: _spell_address(m.group(0)), text)
+    if "." in text:
+        text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
+        if "St." in text:
+            text = _SAINT.sub("Saint", text)
+            text = _STREET.sub("Street", text)
+    for (pattern, words), hints in zip(_ENDING_ABBR, _ENDING_HINTS, strict=True):
+        if any(h in text for h in hints):
+            text = pattern.sub(words, text)
+    if _DIGIT.search(text):
+        text = _numbers(text)
+    # Ellipses and dashes are pauses: a comma makes the engine pause briefly.
+    if _ELLIPSIS_HINT.search(text):
+        text = _ELLIPSIS.sub(_ellipsis, text)
+    if any(c in text for c in _DASH_CHARS):
+        text = _DASH.sub(", ", text)
+    text = _shouted(text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if "," in text:
+        text = _REPEATED_COMMAS.sub(",", text)
+        text = _STRAY_COMMAS.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _numbers(text: str) -> str:
+    """Money, times, dates, years, phone numbers, ranges, percentages, then plain numbers."""
     text = _MONEY.sub(_money, text)
     text = _TIME.sub(_time, text)
     text = _CLOCK_HOUR.sub(lambda m: cardinal(int(m.group("h"))) + _ampm(m.group("ampm")), text)
@@ -292,15 +327,7 @@ def normalize(text: str) -> str:
     text = _RANGE.sub(" to ", text)
     text = _PERCENT.sub(lambda m: f"{_plain_number(_NUMBER.match(m.group('n')))} percent", text)
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group("n"))), text)
-    text = _NUMBER.sub(_plain_number, text)
-    # Ellipses and dashes are pauses: a comma makes the engine pause briefly.
-    text = _ELLIPSIS.sub(_ellipsis, text)
-    text = _DASH.sub(", ", text)
-    text = _shouted(text)
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",(\s*,)+", ",", text)
-    text = re.sub(r"^[,\s]+|(?<=[.!?])\s*,", "", text)
-    return _SPACES.sub(" ", text).strip()
+    return _NUMBER.sub(_plain_number, text)
 
 
 def _ellipsis(m: re.Match) -> str:
