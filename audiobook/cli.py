@@ -269,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{err.filename}: " if getattr(err, "filename", None) else ""
         reason = err.strerror or str(err)
         if err.errno in _DISK_FULL:
-            _error(f"{where}{reason} (the disk or a file size limit is full)")
+            _error(f"{where or 'cannot write: '}{reason} (the disk is full or a file size "
+                   "limit was reached)")
             return EXIT_FAILED
         _error(f"{where}{reason}")
         return EXIT_BAD_INPUT if where else EXIT_FAILED
