@@ -321,6 +321,8 @@ def _sentence_tokenizer():
 
 def split_for_engine(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
     """Split text into pieces of at most `limit` characters at sentence, then word, breaks."""
+    if not text.strip():
+        return []  # nothing to say: no clip
     if len(text) <= limit:
         return [text]
     pieces: list[str] = []
