@@ -82,9 +82,12 @@ CONTAINER = ('<?xml version="1.0"?><container xmlns="urn:oasis:names:tc:opendocu
 NAMES = ["OEBPS/content.opf", "OEBPS/a.xhtml", "OEBPS/b.xhtml", "OEBPS/toc.ncx",
          "OEBPS/nav.xhtml", "content.opf", "a.xhtml", "../a.xhtml", "/etc/passwd",
          "OEBPS/img.png", "OEBPS/sub/c.xhtml"]
-HREFS = ["a.xhtml", "b.xhtml", "sub/c.xhtml", "nav.xhtml", "toc.ncx", "img.png", "../a.xhtml",
-         "/abs.xhtml", "http://example.com/x", "a.xhtml#c1", "missing.xhtml", "%2e%2e/a.xhtml"]
-MEDIA = ["application/xhtml+xml", "application/x-dtbncx+xml", "image/png", "text/html", ""]
+GOOD_HREFS = ["a.xhtml", "b.xhtml", "sub/c.xhtml", "a.xhtml#c1", "b.xhtml#c1"]
+HREFS = GOOD_HREFS * 6 + [
+    "nav.xhtml", "toc.ncx", "img.png", "../a.xhtml", "/abs.xhtml", "http://example.com/x",
+    "missing.xhtml", "%2e%2e/a.xhtml"]
+MEDIA = ["application/xhtml+xml"] * 6 + ["application/x-dtbncx+xml", "image/png", "text/html",
+                                          ""]
 
 
 PROPERTIES = ["", ' properties="nav"', ' properties="cover-image"']
@@ -92,20 +95,34 @@ LINEAR = ["", ' linear="no"']
 
 
 @st.composite
-def opf(draw) -> str:
-    items = "".join(
-        f'<item id="i{n}" href="{draw(st.sampled_from(HREFS))}" '
-        f'media-type="{draw(st.sampled_from(MEDIA))}"'
-        f'{draw(st.sampled_from(PROPERTIES))}/>'
-        for n in range(draw(st.integers(0, 5))))
-    refs = "".join(f'<itemref idref="i{draw(st.integers(0, 6))}"'
-                   f'{draw(st.sampled_from(LINEAR))}/>'
-                   for _ in range(draw(st.integers(0, 5))))
-    title = draw(st.text(max_size=20)).replace("<", "").replace("&", "")
+def opf(draw, docs: list[str]) -> str:
+    """A package file listing `docs` (mostly correctly), a spine over them and some
+    broken or hostile entries."""
+    hrefs = docs + ["nav.xhtml", "toc.ncx"]
+    if draw(st.integers(0, 4)) == 0:
+        hrefs += draw(st.lists(st.sampled_from(HREFS), max_size=3))
+    items = ""
+    for n, href in enumerate(hrefs):
+        media = "application/x-dtbncx+xml" if href.endswith(".ncx") else draw(
+            st.sampled_from(MEDIA))
+        props = PROPERTIES[1] if href == "nav.xhtml" else draw(
+            st.sampled_from(PROPERTIES[:1] * 5 + PROPERTIES))
+        items += f'<item id="i{n}" href="{href}" media-type="{media}"{props}/>'
+    guide = draw(st.sampled_from(["", "", "", '<guide><reference type="toc" href="a.xhtml"/>'
+                                              "</guide>"]))
+    ids = list(range(len(docs))) or [0]
+    if draw(st.integers(0, 9)) == 0:
+        ids.append(len(hrefs) + 1)  # an idref the manifest lacks
+    spine = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=6))
+    refs = "".join(f'<itemref idref="i{i}"{draw(st.sampled_from(LINEAR * 4 + LINEAR[1:]))}/>'
+                   for i in spine)
+    title = draw(st.text(st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="<&"),
+                         max_size=20))
+    toc = len(docs) + 1
     return ('<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
             f'<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{title}</dc:title>'
-            f'</metadata><manifest>{items}</manifest><spine toc="i3">{refs}</spine>'
-            '<guide><reference type="toc" href="a.xhtml"/></guide></package>')
+            f'</metadata><manifest>{items}</manifest><spine toc="i{toc}">{refs}</spine>'
+            f"{guide}</package>")
 
 
 @st.composite
@@ -118,20 +135,40 @@ def ncx(draw) -> str:
 
 
 @st.composite
+def nav(draw, docs: list[str]) -> str:
+    links = "".join(f'<li><a href="{draw(st.sampled_from(docs + HREFS))}">'
+                    f'{draw(st.sampled_from(PIECES[:20]))}</a></li>'
+                    for _ in range(draw(st.integers(0, 5))))
+    landmarks = draw(st.sampled_from(["", "", '<nav epub:type="landmarks"><ol><li><a epub:type='
+                                              '"copyright-page" href="b.xhtml">c</a></li></ol>'
+                                              "</nav>"]))
+    return f'<html><body><nav epub:type="toc"><ol>{links}</ol></nav>{landmarks}</body></html>'
+
+
+
+@st.composite
 def epub_bytes(draw) -> bytes:
-    """EPUB-like zip archives: mostly well-formed, with random parts, names and damage."""
+    """EPUB archives: mostly well-formed, with random text, structure, names and damage."""
+    docs = draw(st.lists(st.sampled_from(["a.xhtml", "b.xhtml", "sub/c.xhtml"]), unique=True,
+                         max_size=3))
     members: dict[str, bytes | str] = {"mimetype": "application/epub+zip"}
-    if draw(st.integers(0, 9)):
+    odds = draw(st.integers(0, 19))
+    if odds > 2:
+        members["META-INF/container.xml"] = CONTAINER.format(root="OEBPS/content.opf")
+    elif odds > 0:
         members["META-INF/container.xml"] = draw(st.one_of(
-            st.sampled_from(NAMES).map(lambda root: CONTAINER.format(root=root)),
-            markup()))
-    members["OEBPS/content.opf"] = draw(st.one_of(opf(), opf(), markup()))
-    for name in ("OEBPS/a.xhtml", "OEBPS/b.xhtml", "OEBPS/sub/c.xhtml", "OEBPS/nav.xhtml"):
-        if draw(st.booleans()):
-            members[name] = draw(markup())
+            st.sampled_from(NAMES).map(lambda root: CONTAINER.format(root=root)), markup()))
+    members["OEBPS/content.opf"] = draw(opf(docs)) if draw(st.integers(0, 9)) else draw(markup())
+    for n, doc in enumerate(docs):
+        if draw(st.integers(0, 14)):  # now and then a listed file is missing
+            members[f"OEBPS/{doc}"] = draw(markup()) if draw(st.integers(0, 4)) == 0 else (
+                f"<html><body><h1 id='c1'>Chapter {n + 1}</h1><p>{draw(stories)}</p>"
+                f"{draw(markup())}</body></html>")
     if draw(st.booleans()):
-        members["OEBPS/toc.ncx"] = draw(st.one_of(ncx(), markup()))
-    for _ in range(draw(st.integers(0, 2))):
+        members["OEBPS/nav.xhtml"] = draw(nav(docs)) if draw(st.integers(0, 4)) else draw(markup())
+    if draw(st.booleans()):
+        members["OEBPS/toc.ncx"] = draw(ncx()) if draw(st.integers(0, 4)) else draw(markup())
+    for _ in range(draw(st.sampled_from([0] * 8 + [1, 2]))):
         members[draw(st.sampled_from(NAMES))] = draw(st.binary(max_size=50))
     buffer = io.BytesIO()
     method = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
@@ -141,6 +178,6 @@ def epub_bytes(draw) -> bytes:
             z.writestr(name, data)
     data = buffer.getvalue()
     for at, junk in draw(st.lists(st.tuples(st.integers(0, len(data)), st.binary(max_size=4)),
-                                  max_size=draw(st.sampled_from([0, 0, 1, 3])))):
+                                  max_size=draw(st.sampled_from([0] * 8 + [1, 3])))):
         data = data[:at] + junk + data[at + len(junk):]
     return data

@@ -289,6 +289,8 @@ def load_epub(path: Path, keep_notes: bool = False) -> Book:
             continue
         if doc_path not in archive.names:
             raise InputError(f"{path}: the spine item {doc_path!r} is missing from the EPUB")
+        if (doc_path, "") in position:
+            continue  # listed twice in the spine: read once, never repeat text
         doc = extract(archive.text(doc_path))
         if not linear or doc.types & SKIPPED_TYPES or doc_path == nav:
             skipped_docs.add(doc_path)
