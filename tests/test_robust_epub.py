@@ -247,3 +247,9 @@ def test_compression_ratio_of_real_text_is_fine(tmp_path):
     book = load_book(make_epub(tmp_path / "b.epub", chapters=(text,)))
     assert book.text.count("tide") == 30000
     assert zlib  # (zlib is what makes these archives small)
+
+
+def test_a_file_listed_twice_in_the_spine_is_read_once(tmp_path):
+    book = load_book(make_epub(tmp_path / "b.epub", spine=["c1", "c2", "c1"]))
+    assert book.text.count("The tide came in.") == 1
+    assert [c.title for c in book.chapters] == ["Chapter 1", "Chapter 2"]
