@@ -9,6 +9,7 @@ the general number rule takes what is left.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from audiobook.numbers import cardinal, digits, ordinal, plural_of_year, year
@@ -347,6 +348,8 @@ def _sentence_tokenizer():
 
 def split_for_engine(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
     """Split text into pieces of at most `limit` characters at sentence, then word, breaks."""
+    if not text.strip():
+        return []  # nothing to say: no clip
     if len(text) <= limit:
         return [text]
     pieces: list[str] = []
@@ -363,20 +366,41 @@ def split_for_engine(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
     return pieces
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:\u2013\u2014)](?=\s)")
+_CONJUNCTION_BREAK = re.compile(
+    r"\s(?=(?:and|but|or|nor|so|yet|then|when|while|because|as|that|which|who|where|until"
+    r"|after|before|though|although|if|unless|since|with|without)\s)", re.IGNORECASE)
+_SPACE = re.compile(r"\s")
+
+
+def _last(pattern: re.Pattern, text: str, low: int) -> int | None:
+    """End of the last match of `pattern` in text at or after `low`, else None."""
+    found = None
+    for m in pattern.finditer(text, low):
+        found = m.end()
+    return found
+
+
 def _split_long(sentence: str, limit: int) -> list[str]:
-    """A sentence over the limit: break after commas or semicolons, else between words."""
-    if len(sentence) <= limit:
-        return [sentence]
-    out, current = [], ""
-    for word in re.split(r"(?<=[,;:])\s+|\s+", sentence):
-        while len(word) > limit:  # one enormous "word": cut it
-            out.append(word[:limit])
-            word = word[limit:]
-        if current and len(current) + 1 + len(word) > limit:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        out.append(current)
+    """A sentence over the limit, cut at the most natural point in each stretch of `limit`
+    characters: after a clause mark, else before a conjunction, else between words;
+    only a single enormous "word" is cut mid-word."""
+    out = []
+    pos, n = 0, len(sentence)
+    while n - pos > limit:
+        window = sentence[pos:pos + limit + 1]  # +1: a break right at the limit is fine
+        low = limit // 2  # never leave a piece shorter than half the limit for a "nicer" cut
+        cut = (_last(_CLAUSE_BREAK, window, low) or _last(_CONJUNCTION_BREAK, window, low)
+               or _last(_SPACE, window, 1))
+        if not cut:
+            cut = limit
+            while cut > 1 and unicodedata.combining(window[cut]):
+                cut -= 1  # keep an accent with its letter
+        piece = window[:cut].strip()
+        if piece:
+            out.append(piece)
+        pos += cut
+    rest = sentence[pos:].strip()
+    if rest:
+        out.append(rest)
     return out
