@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint eval bench clean
+.PHONY: demo test lint eval bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ SCORER ?= ../shared/tools/score_attribution.py
 eval: $(STAMP)
 	@echo "== cast given"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) --cast-given $(CORPUS)/*
 	@echo "== no cast"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) $(CORPUS)/*
+
+# Loaders (txt, md, html, epub) and the segmenter over generated inputs: no uncaught exception.
+FUZZ_EXAMPLES ?= 2500
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python fuzz/fuzz_loaders.py
 
 # Full build vs the engine alone on a novel (>= 50,000 words), rebuild times, peak memory
 # for a 1-hour and a 10-hour book. Long (tens of minutes): CI does not run it.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import unicodedata
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mutagen import MutagenError
 from mutagen.id3 import APIC, ID3, TALB, TCON, TIT2, TPE1, TPE2, TRCK, ID3NoHeaderError
 from mutagen.mp4 import MP4, MP4Cover
 
@@ -116,22 +118,48 @@ class Loudness:
     """Length."""
 
 
+MAX_NAME_BYTES = 200
+"""File names stay under this many UTF-8 bytes (file systems allow 255, and a chapter
+number and extension are added)."""
+
+
+def _printable(text: str) -> str:
+    # Controls (C0, C1), format characters (bidi overrides that can disguise an
+    # extension, zero-width joiners), surrogates and unassigned code points become spaces.
+    return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+
+
+def _truncate_bytes(text: str, limit: int) -> str:
+    data = text.encode("utf-8")[:limit]
+    return data.decode("utf-8", errors="ignore")  # never half a character
+
+
 def safe_filename(name: str, limit: int = 80) -> str:
     """A file-name-safe version of a title (no separators, controls or reserved names)."""
-    name = unicodedata.normalize("NFC", name)
+    name = _printable(unicodedata.normalize("NFC", name))
     name = _UNSAFE.sub(" ", name)
     name = re.sub(r"\s+", " ", name).strip(" .")
-    name = name[:limit].rstrip(" .")
-    if not name or name.lower() in _RESERVED:
+    name = _truncate_bytes(name[:limit], MAX_NAME_BYTES).rstrip(" .")
+    if not name or name.split(".")[0].strip().lower() in _RESERVED:
         name = f"_{name}" if name else "untitled"
     return name
 
 
 def slugify(title: str) -> str:
-    """`The Lighthouse Keeper` -> `the-lighthouse-keeper`."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:60].strip("-") or "book"
+    """`The Lighthouse Keeper` -> `the-lighthouse-keeper`; letters of any script are kept
+    (`Café` -> `cafe`, `静かな朝` stays), everything else becomes `-`."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", letters).casefold()).strip("-")
+    slug = _truncate_bytes(slug[:60], MAX_NAME_BYTES).strip("-")
+    if slug in _RESERVED:
+        slug += "-book"  # `con` cannot be a folder on Windows
+    return slug or "book"
+
+
+def playlist_title(title: str) -> str:
+    """A title on one line, as an M3U `#EXTINF` entry needs (a newline would add an entry)."""
+    return " ".join(_printable(title).split()) or "untitled"
 
 
 def chapter_filename(plan: ChapterPlan, count: int, ext: str = "mp3") -> str:
@@ -255,7 +283,17 @@ class _Encoder:
 
     def _stderr(self) -> str:
         self.err.seek(0)
-        return self.err.read().decode(errors="replace").strip()[-300:]
+        text = self.err.read().decode(errors="replace").strip()[-300:]
+        code = self.proc.returncode
+        if code is not None and code < 0:
+            # Killed: most often by the file size limit (SIGXFSZ) or out of memory.
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            why = " (the file size limit was reached)" if -code == signal.SIGXFSZ else ""
+            text = f"killed by {name}{why}" + (f": {text}" if text else "")
+        return " ".join(text.split()) or f"exit status {code}"
 
     def write(self, data: bytes) -> None:
         try:
@@ -309,11 +347,19 @@ def encode_chapter(plan: ChapterPlan, path: Path, book: BookInfo,
             samples += len(data) // 4
             encoder.write(data)
         tmp = encoder.finish()
-        tag_mp3(tmp, plan, book)
+        _tagged(tag_mp3, tmp, path, plan, book)
         os.replace(tmp, path)
     finally:
         encoder.abort()
     return samples / sample_rate
+
+
+def _tagged(tag, tmp: Path, path: Path, *args) -> None:
+    """Run a tagger on the finished temporary file; a full disk is a build error."""
+    try:
+        tag(tmp, *args)
+    except (MutagenError, OSError) as err:
+        raise BuildError(f"{path}: cannot write the tags ({err})") from None
 
 
 def _cover_mime(data: bytes) -> str:
@@ -434,7 +480,7 @@ def encode_book(plans: list[ChapterPlan], folder: Path, book: BookInfo,
                         m4b.write(data)
                 if mp3:
                     tmp = mp3.finish()
-                    tag_mp3(tmp, plan, book)
+                    _tagged(tag_mp3, tmp, path, plan, book)
                     os.replace(tmp, path)
             finally:
                 if mp3:
@@ -444,7 +490,7 @@ def encode_book(plans: list[ChapterPlan], folder: Path, book: BookInfo,
                 progress()
         if m4b:
             tmp = m4b.finish()
-            tag_m4b(tmp, book)
+            _tagged(tag_m4b, tmp, m4b.path, book)
             os.replace(tmp, m4b.path)
             out.m4b = m4b.path
     finally:
@@ -493,7 +539,7 @@ def write_playlist(path: Path, entries: list[tuple[str, float, str]]) -> None:
     """An extended M3U (UTF-8) of (file name, seconds, title) in order."""
     lines = ["#EXTM3U"]
     for name, seconds, title in entries:
-        lines.append(f"#EXTINF:{round(seconds)},{title}")
+        lines.append(f"#EXTINF:{round(seconds)},{playlist_title(title)}")
         lines.append(name)
     tmp = atomic_target(path)
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from audiobook import ranker
 from audiobook.characters import (
     ARTICLES,
     SPEECH_VERBS,
@@ -93,7 +95,8 @@ class Roster:
                     if guess != "unknown":
                         char.gender = guess
                         break
-        self._pattern = _mention_pattern(self.by_name)
+        self._patterns = _mention_patterns(self.by_name)
+        self._found: tuple[str, list[Mention]] | None = None
 
     def lookup(self, mention: str) -> Character | None:
         """The character a mention names: whole, without title or article, or a short form."""
@@ -111,16 +114,30 @@ class Roster:
 
     def mentions(self, text: str) -> list[Mention]:
         """Every mention of a character in `text`, in order."""
+        if self._found is not None and self._found[0] is text:
+            return list(self._found[1])  # the same book again (narrator inference, walk)
         found = []
-        if self._pattern is None:
+        if not self._patterns:
             return found
-        for m in self._pattern.finditer(text):
+        pos = 0
+        # One small pattern per first letter, tried only at word starts: the same
+        # matches as one big alternation, many times faster on a large cast.
+        for start in _WORD_START.finditer(text):
+            at = start.start()
+            if at < pos:
+                continue
+            pattern = self._patterns.get(text[at].lower())
+            m = pattern.match(text, at) if pattern is not None else None
+            if m is None:
+                continue
+            pos = m.end()
             if not _looks_like_name(m.group(0)):
                 continue
             char = self.lookup(m.group(0))
             if char is not None:
                 found.append(Mention(m.start(), m.end(), char.name))
-        return found
+        self._found = (text, found)
+        return list(found)
 
 
 def _norm_key(name: str) -> str:
@@ -165,15 +182,19 @@ def _short_forms(form: str) -> list[str]:
     return [o for o in out if len(o) > 1 and o.lower() not in ARTICLES]
 
 
-def _mention_pattern(by_name: dict[str, Character]) -> re.Pattern | None:
-    """One regex for all names: titles with or without a full stop, line breaks between words."""
-    parts = []
+_WORD_START = re.compile(r"(?<![\w'])\w")
+
+
+def _mention_patterns(by_name: dict[str, Character]) -> dict[str, re.Pattern]:
+    """Per first letter, one regex for the names starting with it: titles with or
+    without a full stop, line breaks between words, longest name first."""
+    parts: dict[str, list[str]] = {}
     for key in sorted(by_name, key=len, reverse=True):
         pieces = [re.escape(word) + (r"\.?" if word in TITLES else "") for word in key.split()]
-        parts.append(r"\s+".join(pieces))
-    if not parts:
-        return None
-    return re.compile(r"(?<![\w'])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+        if pieces:
+            parts.setdefault(key[0].lower(), []).append(r"\s+".join(pieces))
+    return {first: re.compile(r"(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+            for first, alts in parts.items()}
 
 
 def _looks_like_name(found: str) -> bool:
@@ -253,6 +274,42 @@ def _quote_ends_open(seg: Segment) -> bool:
     return body.endswith((",", "?", "!", "\u2014", "-", ":", ";"))
 
 
+@dataclass
+class Evidence:
+    """What the rules found for one utterance: the inputs of the speaker ranker."""
+
+    quote: int
+    """Utterance index (`Segment.quote`)."""
+    paragraph: int
+    """Book-wide paragraph index."""
+    segments: list[Segment]
+    """The utterance's dialogue segments (interrupted quotes have several)."""
+    rule: str
+    """The speaker the rules chose (`unknown` if none)."""
+    tag: str | None
+    """Speaker named by a speech tag: a name, "" for an unresolved tag, None for no tag."""
+    tag_word: str
+    """The tag's subject word: a canonical name, `he`, `she`, `i`..."""
+    tag_side: str
+    """Where the tag stood: `after`, `before`, `lead` (paragraph before) or ""."""
+    continued: str | None
+    """Speaker of the quote this one continues (multi-paragraph quotes)."""
+    beat: str | None
+    """Subject of an action beat in the paragraph."""
+    conversation: str | None
+    """The turn-taking guess (addressed person, else the speaker before last)."""
+    vocatives: list[str]
+    """Names called out inside the paragraph's quotes."""
+    addressed: list[str]
+    """Names called out in the previous quoted paragraph."""
+    expected: str | None
+    """Whose turn it is by alternation."""
+    narration: list[str]
+    """Characters named in the paragraph's narration, in order."""
+    recent: list[str]
+    """Recently mentioned characters, most recent last."""
+
+
 class _Attributor:
     """Walks the paragraphs in order, keeping track of the conversation."""
 
@@ -264,6 +321,8 @@ class _Attributor:
         self.turns: list[str | None] = []  # speakers of the current conversation
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
+        self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
+        self.evidence: list[Evidence] = []  # what the rules saw, per utterance
 
     # -- mentions and pronouns ----------------------------------------------------
 
@@ -324,6 +383,7 @@ class _Attributor:
         words = len(_WORD.findall(text, start, subjects[0][0]))
         if words > 6 or not _has_speech_verb(text, start, end) and words > 0:
             return None
+        self.tag_word = subjects[0][1]
         return self.resolve(subjects[0][1], subjects[0][0])
 
     def tag_before(self, seg: Segment) -> str | None:
@@ -336,6 +396,7 @@ class _Attributor:
         subjects = _subjects(text, start, seg.end, self.index)
         if not subjects or not _has_speech_verb(text, start, seg.end):
             return None
+        self.tag_word = subjects[0][1]
         return self.resolve(subjects[0][1], subjects[0][0])
 
     def beat(self, narration: list[Segment]) -> str | None:
@@ -378,33 +439,57 @@ class _Attributor:
                       if not _possessive(self.text, m.end)]
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
+        tag_words: dict[int, str] = {}
+        tag_sides: dict[int, str] = {}
         for i, seg in enumerate(segs):
             if seg.kind != "narration":
                 continue
             if i > 0 and segs[i - 1].kind == "dialogue":
+                self.tag_word = ""
                 who = self.tag_after(seg, segs[i - 1])
                 if who is not None:
-                    tagged.setdefault(segs[i - 1].quote, who)
+                    if segs[i - 1].quote not in tagged:
+                        tagged[segs[i - 1].quote] = who
+                        tag_words[segs[i - 1].quote] = self.tag_word
+                        tag_sides[segs[i - 1].quote] = "after"
                     continue
             if i + 1 < len(segs) and segs[i + 1].kind == "dialogue":
+                self.tag_word = ""
                 who = self.tag_before(seg)
-                if who:
-                    tagged.setdefault(segs[i + 1].quote, who)
+                if who and segs[i + 1].quote not in tagged:
+                    tagged[segs[i + 1].quote] = who
+                    tag_words[segs[i + 1].quote] = self.tag_word
+                    tag_sides[segs[i + 1].quote] = "before"
         if lead is not None and segs[0].kind == "dialogue" and segs[0].quote not in tagged:
             # `...and said,` closing the paragraph before: a tag for this one.
+            self.tag_word = ""
             who = self.tag_before(lead)
             if who:
                 tagged[segs[0].quote] = who
+                tag_words[segs[0].quote] = self.tag_word
+                tag_sides[segs[0].quote] = "lead"
         speaker = next((t for t in tagged.values() if t), None)
+        beat = self.beat(narration)
+        vocatives = self.vocatives(dialogue)
+        conversation = self.from_conversation(vocatives)
         if speaker is None and continued:
             speaker = continued
         if speaker is None and not tagged:
-            speaker = self.beat(narration)
-        vocatives = self.vocatives(dialogue)
+            speaker = beat
         if speaker is None:
-            speaker = self.from_conversation(vocatives)
+            speaker = conversation
         for seg in dialogue:
             seg.speaker = tagged.get(seg.quote) or speaker or UNKNOWN
+        for quote in dict.fromkeys(seg.quote for seg in dialogue):
+            self.evidence.append(Evidence(
+                quote=quote, paragraph=dialogue[0].paragraph,
+                segments=[seg for seg in dialogue if seg.quote == quote],
+                rule=next(seg.speaker for seg in dialogue if seg.quote == quote),
+                tag=tagged.get(quote), tag_word=tag_words.get(quote, ""),
+                tag_side=tag_sides.get(quote, ""), continued=continued, beat=beat,
+                conversation=conversation, vocatives=list(vocatives),
+                addressed=list(self.addressed), expected=self.expected_turn(),
+                narration=[m.name for m in self.local], recent=list(self.recent)))
         for seg in narration:
             self.mention([m.name for m in self.index.within(seg.start, seg.end)])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
@@ -445,12 +530,31 @@ class _Attributor:
             self.addressed = []
 
 
-def attribute(segments: list[Segment], roster: Roster, text: str | None = None) -> None:
+def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
+              learned: bool = True) -> None:
     """Fill in the speaker of every dialogue segment, in place.
 
     `text` is the book's text (the segments' offsets point into it); without
-    it the text is rebuilt from the segments' own text.
+    it the text is rebuilt from the segments' own text. The rules run first;
+    then, unless `learned` is False, the ranker picks among the candidates
+    their evidence points to.
     """
+    evidence, context = rule_evidence(segments, roster, text)
+    weights = ranker.load_weights() if learned else None
+    if not weights:
+        return
+    # Greedy, in text order: turn-taking features see the ranker's own choices.
+    history: list[tuple[int, str]] = []
+    for ev in evidence:
+        who = ranker.choose(ev, history, context, weights) or ev.rule
+        history.append((ev.paragraph, who))
+        for seg in ev.segments:
+            seg.speaker = who
+
+
+def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = None
+                  ) -> tuple[list[Evidence], ranker.Context]:
+    """Attribute by the rules alone (in place) and return what they saw per utterance."""
     if text is None:
         text = _text_from_segments(segments)
     if roster.narrator is None:
@@ -477,6 +581,27 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None) 
         lead = None
         last_quote = dialogue[-1].quote
         last_speaker = dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None
+    return walker.evidence, _context(walker, by_paragraph)
+
+
+def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ranker.Context:
+    roster = walker.roster
+    ctx = ranker.Context(roster.narrator, {c.name: c.gender for c in roster.characters},
+                         {}, {}, {})
+    wanted = set()
+    for ev in walker.evidence:
+        wanted.update(range(ev.paragraph - ranker.NEARBY_PARAGRAPHS, ev.paragraph + 2))
+    for index in wanted.intersection(by_paragraph):
+        segs = by_paragraph[index]
+        ctx.paragraph_names[index] = [
+            m.name for seg in segs for m in walker.index.within(seg.start, seg.end)]
+        ctx.narration_text[index] = " ".join(s.text for s in segs if s.kind == "narration")
+    for ev in walker.evidence:
+        ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
+                                     for m in walker.index.within(seg.start, seg.end)]
+    ctx.counts = Counter(m.name for m in walker.index.mentions)
+    ctx.total = sum(ctx.counts.values())
+    return ctx
 
 
 def _text_from_segments(segments: list[Segment]) -> str:
@@ -535,5 +660,5 @@ def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:
             by_name[seg.speaker].words += len(seg.text.split())
 
 
-__all__ = ["NARRATOR", "UNKNOWN", "Mention", "Roster", "attribute", "infer_narrator",
-           "speaker_stats"]
+__all__ = ["NARRATOR", "UNKNOWN", "Evidence", "Mention", "Roster", "attribute",
+           "infer_narrator", "rule_evidence", "speaker_stats"]

@@ -11,11 +11,15 @@ input still belongs to some paragraph and, later, to exactly one segment.
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from audiobook.errors import InputError
+
+log = logging.getLogger("audiobook")
 
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 """Refuse inputs larger than this: no story needs more, and it bounds memory."""
@@ -116,33 +120,97 @@ class Book:
     """Cover image (JPEG or PNG) found in the book."""
 
 
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
+                  "utf-16-le": "UTF-16 (little-endian, no BOM)",
+                  "utf-16-be": "UTF-16 (big-endian, no BOM)", "cp1252": "Windows-1252",
+                  "latin-1": "Latin-1 (ISO-8859-1)", "utf-8-damaged": "UTF-8"}
+"""Readable names for the encodings `decode` reports."""
+_SNIFF_BYTES = 65536
+_MAX_NON_TEXT_SHARE = 0.05
+"""Above this share of control or undecodable characters, a file is not text."""
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
+"""Characters no story contains: C0/C1 controls (not whitespace), replacement marks."""
+
+
+def _cp1252(data: bytes) -> str:
+    # Windows-1252 as browsers read it: the five bytes it leaves undefined keep
+    # their Latin-1 meaning, so a Latin-1 file with 0x93/0x94 gets curly quotes.
+    return data.decode("cp1252", errors="_audiobook_latin1")
+
+
+def _latin1_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    return err.object[err.start : err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("_audiobook_latin1", _latin1_fallback)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` when the bytes look like mostly-ASCII UTF-16 without a BOM."""
+    sample = data[:_SNIFF_BYTES]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.7 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.7 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, name: str = "input") -> tuple[str, str]:
-    """Decode raw bytes to text with universal newlines; return (text, encoding)."""
+    """Decode raw bytes to text with universal newlines; return (text, encoding).
+
+    UTF-8 (with or without BOM) and UTF-16 (with BOM, or plainly recognisable
+    without one) are read as such; anything else that is not valid UTF-8 is
+    read as Windows-1252/Latin-1, with a note logged. Binary data raises
+    InputError ("not a text file").
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+            b"\x00" in data[:_SNIFF_BYTES] and _bomless_utf16(data)):
+        encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else (
+            _bomless_utf16(data) or "utf-16")
+        if len(data) % 2:
+            raise InputError(f"{name}: broken UTF-16 text (an odd number of bytes)")
         try:
-            text, encoding = data.decode("utf-16"), "utf-16"
+            text = data.decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError as err:
             raise InputError(f"{name}: broken UTF-16 text ({err.reason})") from None
+    elif b"\x00" in data[:_SNIFF_BYTES]:
+        raise InputError(f"{name}: not a text file (it contains NUL bytes)")
     else:
-        if b"\x00" in data[:65536]:
-            raise InputError(f"{name}: not a text file (it contains NUL bytes)")
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            # Windows-1252 is a superset of Latin-1's printable range and maps
-            # 0x93/0x94 to curly quotes; bytes it leaves undefined fall back.
-            try:
-                text, encoding = data.decode("cp1252"), "cp1252"
-            except UnicodeDecodeError:
-                text, encoding = data.decode("latin-1"), "latin-1"
-    sample = text[:65536]
-    if sample:
-        controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f\v")
-        if controls / len(sample) > 0.05:
-            raise InputError(f"{name}: not a text file (mostly binary bytes)")
+            text, encoding = _damaged_utf8_or_cp1252(data)
+    sample = text[:_SNIFF_BYTES]
+    odd = len(_NOT_TEXT.findall(sample))
+    # A share, but not from one stray byte in a short file.
+    if sample and odd / len(sample) > _MAX_NON_TEXT_SHARE and (
+            odd >= 4 or odd / len(sample) > 0.3):
+        raise InputError(f"{name}: not a text file (mostly binary bytes)")
+    if encoding == "utf-8-damaged":
+        bad = text.count("\ufffd")
+        log.info("%s: %d byte(s) that are not valid UTF-8 were replaced", name, bad)
+        encoding = "utf-8"
+    elif encoding not in ("utf-8", "utf-8-sig"):
+        log.info("%s: not UTF-8; read as %s", name, ENCODING_NAMES.get(encoding, encoding))
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _damaged_utf8_or_cp1252(data: bytes) -> tuple[str, str]:
+    """Mostly valid UTF-8 with a few broken bytes stays UTF-8 (a single-byte reading
+    would garble every accented letter); anything else is Windows-1252/Latin-1."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - broken
+    if multibyte >= 4 * broken:
+        return text, "utf-8-damaged"
+    single = _cp1252(data)
+    c1_bytes = any(0x80 <= b <= 0x9F for b in data)
+    return single, "cp1252" if c1_bytes else "latin-1"
 
 
 def read_text(path: Path) -> tuple[str, str]:

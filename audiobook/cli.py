@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
+import os
 import sys
 import traceback
 from pathlib import Path
 
 from audiobook import __version__
-from audiobook.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, AudiobookError
+from audiobook.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    AudiobookError,
+)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -228,22 +237,73 @@ COMMANDS = {"build": cmd_build, "clean": cmd_clean, "check": cmd_check, "segment
             "voices": cmd_voices, "cast": cmd_cast, "preview": cmd_preview}
 
 
+class _NoteFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = "note" if record.levelno < logging.WARNING else "warning"
+        return f"audiobook: {level}: {' '.join(record.getMessage().split())}"
+
+
+def _setup_notes() -> None:
+    """Notes from the library (`audiobook` logger) go to stderr as one line each."""
+    logger = logging.getLogger("audiobook")
+    if not any(isinstance(h.formatter, _NoteFormatter) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_NoteFormatter())
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+# errno values that mean the disk (or a size limit) is full: a failed build, not bad input.
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _error(message: str) -> None:
+    print(f"audiobook: error: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one subcommand; return the exit code (0 done, 1 failed, 2 bad input, 130 Ctrl-C)."""
+    args = _parser().parse_args(argv)  # usage errors: argparse exits with 2
+    _setup_notes()
     try:
         return COMMANDS[args.command](args)
     except AudiobookError as err:
         if args.debug:
             traceback.print_exc()
-        print(f"audiobook: error: {err}", file=sys.stderr)
+        _error(str(err))
         return err.exit_code
     except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
         print("audiobook: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
+        # The reader went away (`| head`): stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
     except OSError as err:
         if args.debug:
             traceback.print_exc()
-        print(f"audiobook: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT if getattr(err, "filename", None) else 1
+        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+        reason = err.strerror or str(err)
+        if err.errno in _DISK_FULL:
+            _error(f"{where or 'cannot write: '}{reason} (the disk is full or a file size "
+                   "limit was reached)")
+            return EXIT_FAILED
+        _error(f"{where}{reason}")
+        return EXIT_BAD_INPUT if where else EXIT_FAILED
+    except MemoryError:
+        if args.debug:
+            traceback.print_exc()
+        _error("out of memory")
+        return EXIT_FAILED
+    except Exception as err:  # noqa: BLE001 (the one place that turns bugs into one line)
+        if args.debug:
+            traceback.print_exc()
+        _error(f"unexpected {type(err).__name__}: {err} (run again with --debug to see where)")
+        return EXIT_FAILED

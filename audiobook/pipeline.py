@@ -9,48 +9,29 @@ import tempfile
 import threading
 import time
 from bisect import bisect_right
+from collections.abc import Iterator, Set
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from audiobook.assembler import (
-    PROFILES,
-    BookInfo,
-    BookOutput,
-    ChapterPlan,
-    Profile,
-    chapter_filename,
-    chapter_gain_db,
-    encode_book,
-    encode_chapter,
-    measure_chapter,
-    slugify,
-    split_long_chapter,
-    write_playlist,
-)
 from audiobook.attribution import Roster, attribute, speaker_stats
-from audiobook.audio import atomic_target, configure_pydub
 from audiobook.book import Book, load_book
 from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
 from audiobook.characters import find_characters
 from audiobook.engines import get_engine
 from audiobook.errors import BuildError, InputError
-from audiobook.manifest import Manifest, output_digest, remove_stale_parts
-from audiobook.render import (
-    CLIP_TIMEOUT_S,
-    ClipRequest,
-    clip_key,
-    clip_path,
-    default_cache_dir,
-    default_jobs,
-    engine_version,
-    render_chapters,
-)
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
+
+if TYPE_CHECKING:
+    from audiobook.assembler import BookInfo, BookOutput, ChapterPlan, Profile
+    from audiobook.render import ClipRequest
+
+# Audio modules (assembler, render, tqdm) are imported where audio is made, so
+# `audiobook segment` starts quickly.
 
 PAUSE_WITHIN_PARAGRAPH_MS = 250
 PAUSE_BETWEEN_PARAGRAPHS_MS = 700
@@ -93,11 +74,34 @@ def engine_voice_ids(engine: str = "pyttsx3") -> set[str]:
     return {v.id for v in get_engine(engine).voices()}
 
 
+class _EngineVoiceIds(Set):
+    """The engine's voice ids, listed only when a cast file names a voice."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+
+    @cached_property
+    def ids(self) -> set[str]:
+        return engine_voice_ids(self.engine)
+
+    def __contains__(self, voice: object) -> bool:
+        return voice in self.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 def read_cast(path: Path | None, engine: str = "pyttsx3") -> Cast:
-    """The cast file validated against the engine's voices, or an empty cast."""
+    """The cast file validated against the engine's voices, or an empty cast.
+
+    The speech engine is started only if the file names a voice to check.
+    """
     if path is None:
         return Cast()
-    return load_cast(path, engine_voice_ids(engine))
+    return load_cast(path, _EngineVoiceIds(engine))
 
 
 def analyse(book: Book, cast: Cast) -> list[Segment]:
@@ -144,6 +148,9 @@ def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:
 def plan_chapters(book: Book, lines: list[ScriptLine], cast: Cast
                   ) -> tuple[list[ChapterPlan], list[list[ClipRequest | int]]]:
     """Per chapter: the sequence of clip requests and pauses."""
+    from audiobook.assembler import ChapterPlan
+    from audiobook.render import ClipRequest
+
     plans, sequences = [], []
     by_chapter: dict[int, list[ScriptLine]] = {}
     for line in lines:
@@ -202,6 +209,8 @@ def script_records(lines: list[ScriptLine], cast: Cast) -> list[dict]:
 
 def write_script(path: Path, lines: list[ScriptLine], cast: Cast) -> None:
     """`script.jsonl`: who says what, in which voice, exactly as spoken."""
+    from audiobook.audio import atomic_target
+
     tmp = atomic_target(path)
     with open(tmp, "w", encoding="utf-8") as f:
         for record in script_records(lines, cast):
@@ -247,6 +256,7 @@ class _Cancellable(list):
 
 
 def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[list[str | int]]:
+    from audiobook.render import ClipRequest, clip_key, engine_version
     version = engine_version(engine)
     keys: dict[ClipRequest, str] = {}
     out = []
@@ -268,6 +278,18 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
                       jobs: int | None, progress: bool, clip_timeout: float) -> BookOutput:
     """One MP3 per chapter, each encoded as soon as its clips exist, while later chapters
     are still being spoken; chapters unchanged since the last build are kept as they are."""
+    from tqdm import tqdm
+
+    from audiobook.assembler import (
+        BookOutput,
+        chapter_filename,
+        chapter_gain_db,
+        encode_chapter,
+        measure_chapter,
+    )
+    from audiobook.manifest import Manifest, output_digest
+    from audiobook.render import ClipRequest, clip_path, default_jobs, render_chapters
+
     manifest = Manifest(folder)
     keys = _clip_keys(sequences, engine)
     names, digests, results = [], [], {}
@@ -336,6 +358,12 @@ def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | i
                   clip_timeout: float) -> BookOutput:
     """An M4B, or chapters split by length (ACX): every clip first, then one encoding pass,
     skipped when the last build into this folder made the same files from the same clips."""
+    from tqdm import tqdm
+
+    from audiobook.assembler import BookOutput, encode_book, split_long_chapter
+    from audiobook.manifest import Manifest, output_digest
+    from audiobook.render import ClipRequest, clip_path, render_chapters
+
     manifest = Manifest(folder)
     keys = _clip_keys(sequences, engine)
     digest = output_digest([[plan.title, *row] for plan, row in zip(plans, keys, strict=True)],
@@ -390,7 +418,7 @@ def build(
     cover: Path | None = None,
     profile: str = "standard",
     keep_notes: bool = False,
-    clip_timeout: float = CLIP_TIMEOUT_S,
+    clip_timeout: float | None = None,
 ) -> BuildResult:
     """Build the audiobook for a story file; return what was written.
 
@@ -399,6 +427,12 @@ def build(
     cache when there, chapters from the last build into the same folder when
     nothing that makes them changed.
     """
+    from audiobook.assembler import PROFILES, BookInfo, ChapterPlan, slugify, write_playlist
+    from audiobook.audio import atomic_target, configure_pydub
+    from audiobook.manifest import remove_stale_parts
+    from audiobook.render import CLIP_TIMEOUT_S, ClipRequest, default_cache_dir
+
+    clip_timeout = CLIP_TIMEOUT_S if clip_timeout is None else clip_timeout
     started = time.perf_counter()
     if formats not in FORMATS:
         raise InputError(f"unknown format {formats!r} (choose from {', '.join(FORMATS)})")

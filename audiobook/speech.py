@@ -9,6 +9,7 @@ the general number rule takes what is left.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from audiobook.numbers import cardinal, digits, ordinal, plural_of_year, year
@@ -267,15 +268,50 @@ def _in_caps_run(text: str, start: int, end: int) -> bool:
     return any(w and len(w.group(1)) > 1 and w.group(1).isupper() for w in (before, after))
 
 
+_DIGIT = re.compile(r"\d")
+_ELLIPSIS_HINT = re.compile(r"\.\s?\.|\u2026")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_REPEATED_COMMAS = re.compile(r",(\s*,)+")
+_STRAY_COMMAS = re.compile(r"^[,\s]+|(?<=[.!?])\s*,")
+# Cheap substring tests that must hold for a rule to match at all: most segments
+# hold no digit, URL or abbreviation, and skipping their rules keeps normalizing
+# a whole novel fast without changing any result.
+_ENDING_HINTS = (("etc.",), ("etc.",), ("vs", "Vs"), ("e.g.",), ("i.e.",), ("Jr.",), ("Jr.",),
+                 ("Sr.",), ("Sr.",), ("No.",))
+_DASH_CHARS = ("\u2014", "\u2015", "\u2013", "-")
+
+
 def normalize(text: str) -> str:
     """Rewrite numbers, money, times, dates, abbreviations, URLs and shouting as words."""
-    text = _URL.sub(_url, text)
-    text = _EMAIL.sub(lambda m: _spell_address(m.group(0)), text)
-    text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
-    text = _SAINT.sub("Saint", text)
-    text = _STREET.sub("Street", text)
-    for pattern, words in _ENDING_ABBR:
-        text = pattern.sub(words, text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(_url, text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: _spell_address(m.group(0)), text)
+    if "." in text:
+        text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
+        if "St." in text:
+            text = _SAINT.sub("Saint", text)
+            text = _STREET.sub("Street", text)
+    for (pattern, words), hints in zip(_ENDING_ABBR, _ENDING_HINTS, strict=True):
+        if any(h in text for h in hints):
+            text = pattern.sub(words, text)
+    if _DIGIT.search(text):
+        text = _numbers(text)
+    # Ellipses and dashes are pauses: a comma makes the engine pause briefly.
+    if _ELLIPSIS_HINT.search(text):
+        text = _ELLIPSIS.sub(_ellipsis, text)
+    if any(c in text for c in _DASH_CHARS):
+        text = _DASH.sub(", ", text)
+    text = _shouted(text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if "," in text:
+        text = _REPEATED_COMMAS.sub(",", text)
+        text = _STRAY_COMMAS.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _numbers(text: str) -> str:
+    """Money, times, dates, years, phone numbers, ranges, percentages, then plain numbers."""
     text = _MONEY.sub(_money, text)
     text = _TIME.sub(_time, text)
     text = _CLOCK_HOUR.sub(lambda m: cardinal(int(m.group("h"))) + _ampm(m.group("ampm")), text)
@@ -292,15 +328,7 @@ def normalize(text: str) -> str:
     text = _RANGE.sub(" to ", text)
     text = _PERCENT.sub(lambda m: f"{_plain_number(_NUMBER.match(m.group('n')))} percent", text)
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group("n"))), text)
-    text = _NUMBER.sub(_plain_number, text)
-    # Ellipses and dashes are pauses: a comma makes the engine pause briefly.
-    text = _ELLIPSIS.sub(_ellipsis, text)
-    text = _DASH.sub(", ", text)
-    text = _shouted(text)
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",(\s*,)+", ",", text)
-    text = re.sub(r"^[,\s]+|(?<=[.!?])\s*,", "", text)
-    return _SPACES.sub(" ", text).strip()
+    return _NUMBER.sub(_plain_number, text)
 
 
 def _ellipsis(m: re.Match) -> str:
@@ -320,6 +348,8 @@ def _sentence_tokenizer():
 
 def split_for_engine(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
     """Split text into pieces of at most `limit` characters at sentence, then word, breaks."""
+    if not text.strip():
+        return []  # nothing to say: no clip
     if len(text) <= limit:
         return [text]
     pieces: list[str] = []
@@ -336,20 +366,41 @@ def split_for_engine(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
     return pieces
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:\u2013\u2014)](?=\s)")
+_CONJUNCTION_BREAK = re.compile(
+    r"\s(?=(?:and|but|or|nor|so|yet|then|when|while|because|as|that|which|who|where|until"
+    r"|after|before|though|although|if|unless|since|with|without)\s)", re.IGNORECASE)
+_SPACE = re.compile(r"\s")
+
+
+def _last(pattern: re.Pattern, text: str, low: int) -> int | None:
+    """End of the last match of `pattern` in text at or after `low`, else None."""
+    found = None
+    for m in pattern.finditer(text, low):
+        found = m.end()
+    return found
+
+
 def _split_long(sentence: str, limit: int) -> list[str]:
-    """A sentence over the limit: break after commas or semicolons, else between words."""
-    if len(sentence) <= limit:
-        return [sentence]
-    out, current = [], ""
-    for word in re.split(r"(?<=[,;:])\s+|\s+", sentence):
-        while len(word) > limit:  # one enormous "word": cut it
-            out.append(word[:limit])
-            word = word[limit:]
-        if current and len(current) + 1 + len(word) > limit:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        out.append(current)
+    """A sentence over the limit, cut at the most natural point in each stretch of `limit`
+    characters: after a clause mark, else before a conjunction, else between words;
+    only a single enormous "word" is cut mid-word."""
+    out = []
+    pos, n = 0, len(sentence)
+    while n - pos > limit:
+        window = sentence[pos:pos + limit + 1]  # +1: a break right at the limit is fine
+        low = limit // 2  # never leave a piece shorter than half the limit for a "nicer" cut
+        cut = (_last(_CLAUSE_BREAK, window, low) or _last(_CONJUNCTION_BREAK, window, low)
+               or _last(_SPACE, window, 1))
+        if not cut:
+            cut = limit
+            while cut > 1 and unicodedata.combining(window[cut]):
+                cut -= 1  # keep an accent with its letter
+        piece = window[:cut].strip()
+        if piece:
+            out.append(piece)
+        pos += cut
+    rest = sentence[pos:].strip()
+    if rest:
+        out.append(rest)
     return out

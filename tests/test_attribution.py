@@ -94,3 +94,49 @@ def test_short_forms_of_full_names():
     assert roster.lookup("Orrin").name == "Mr. Orrin Vale"
     assert roster.lookup("Mrs. Vale").name == "Mrs. Vale"
     assert roster.lookup("Mr.\nVale").name == "Mr. Orrin Vale"
+
+
+# --- the learned ranker ---------------------------------------------------------------
+
+
+def test_ranker_model_matches_its_features():
+    from audiobook import ranker
+
+    weights = ranker.load_weights()
+    assert weights is not None and len(weights) == len(ranker.FEATURES)
+
+
+def test_rules_alone_and_ranker_agree_on_plain_tags():
+    text = '"Go," said Mara.\n\n"Stay," Tomas countered.\n\n"Why?" asked the ferryman.'
+    book = parse_book(text)
+    for learned in (False, True):
+        segments = segment_book(book)
+        roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+        attribute(segments, roster, book.text, learned=learned)
+        assert [s.speaker for s in segments if s.kind == "dialogue"] == [
+            "Mara Quill", "Tomas Reed", "The Ferryman"]
+
+
+def test_ranker_candidates_come_from_the_evidence():
+    from audiobook import ranker
+    from audiobook.attribution import rule_evidence
+
+    text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
+            '"Colder tomorrow."')
+    book = parse_book(text)
+    segments = segment_book(book)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    evidence, ctx = rule_evidence(segments, roster, book.text)
+    assert [ev.tag for ev in evidence] == ["Mara Quill", None]
+    history = [(evidence[0].paragraph, "Mara Quill")]
+    names = ranker.candidates(evidence[1], history, ctx)
+    assert {"Mara Quill", "Tomas Reed"} <= set(names)
+    feats = ranker.features(evidence[1], "Mara Quill", history, ctx)
+    assert feats[ranker.FEATURES.index("prev1")] == 1.0
+    assert len(feats) == len(ranker.FEATURES)
+
+
+def test_ranker_alternates_an_untagged_exchange():
+    text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
+            '"Colder tomorrow," said Tomas.\n\n"Then we leave at dawn."\n\n"Agreed."')
+    assert speakers(text) == ["Mara Quill", "Tomas Reed", "Mara Quill", "Tomas Reed"]

@@ -8,9 +8,12 @@ opened), and sizes are capped before anything is decompressed.
 
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,8 +27,9 @@ from audiobook.formats.html import Block, block_kind, build_text, extract
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 """Largest single file read from the archive (uncompressed)."""
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-"""Most uncompressed bytes read from one EPUB: a zip bomb stops here."""
+MAX_TOTAL_BYTES = 128 * 1024 * 1024
+"""Most uncompressed bytes read from one EPUB: a zip bomb stops here (no real book
+needs more than a few tens of megabytes of text)."""
 MAX_MEMBERS = 20000
 SKIPPED_TYPES = {"cover", "toc", "copyright-page", "titlepage", "title-page", "landmarks",
                  "loi", "lot", "index", "colophon", "imprint", "copyright", "halftitlepage",
@@ -55,11 +59,15 @@ class _Archive:
     def __init__(self, path: Path):
         try:
             self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as err:
-            raise InputError(f"{path}: not a readable EPUB ({err})") from None
-        infos = self.zip.infolist()
+            infos = self.zip.infolist()
+        except _ZIP_ERRORS as err:
+            raise InputError(f"{path}: not a readable EPUB (not a zip archive: {err})") from None
         if len(infos) > MAX_MEMBERS:
             raise InputError(f"{path}: too many files in the EPUB")
+        for info in infos:
+            if _outside(info.filename):
+                raise InputError(f"{path}: the EPUB holds a file named {info.filename!r}, "
+                                 "which points outside the archive")
         self.names = {info.filename: info for info in infos}
         self.path = path
         self.read_total = 0
@@ -69,12 +77,19 @@ class _Archive:
         if info is None:
             raise InputError(f"{self.path}: missing {name!r} inside the EPUB")
         if info.file_size > MAX_MEMBER_BYTES:
-            raise InputError(f"{self.path}: {name!r} is too large")
-        with self.zip.open(info) as f:
-            data = f.read(MAX_MEMBER_BYTES + 1)  # the header may lie: cap the real size too
+            raise InputError(f"{self.path}: {name!r} is too large "
+                             f"({info.file_size} bytes unpacked)")
+        # The header may lie about the size: cap what is really unpacked too, so
+        # memory stays bounded whatever the archive claims.
+        allowed = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.read_total)
+        try:
+            with self.zip.open(info) as f:
+                data = f.read(allowed + 1)
+        except _ZIP_ERRORS as err:
+            raise InputError(f"{self.path}: {name!r} cannot be unpacked ({err})") from None
         self.read_total += len(data)
-        if len(data) > MAX_MEMBER_BYTES or self.read_total > MAX_TOTAL_BYTES:
-            raise InputError(f"{self.path}: the EPUB unpacks to too much data")
+        if len(data) > allowed:
+            raise InputError(f"{self.path}: the EPUB unpacks to too much data (a zip bomb?)")
         return data
 
     def xml(self, name: str):
@@ -91,6 +106,18 @@ class _Archive:
             except UnicodeDecodeError:
                 continue
         return data.decode("latin-1")
+
+
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
+               NotImplementedError, RuntimeError, ValueError, OSError, struct.error)
+"""What a broken, encrypted or hostile archive makes zipfile raise."""
+
+
+def _outside(name: str) -> bool:
+    """Whether an archive member's name is absolute or climbs out with `..`."""
+    name = name.replace("\\", "/")
+    return (name.startswith("/") or re.match(r"^[A-Za-z]:", name) is not None
+            or ".." in name.split("/"))
 
 
 def resolve(base: str, href: str) -> tuple[str, str] | None:
@@ -156,23 +183,25 @@ def _ncx_toc(archive: _Archive, ncx_path: str) -> list[TocEntry]:
     """EPUB 2 NCX: navPoints in document order (nested ones after their parent)."""
     entries: list[TocEntry] = []
 
-    def walk(node):
-        for child in node:
-            if _local(child.tag) != "navPoint":
-                continue
-            label = ""
-            for sub in child:
-                if _local(sub.tag) == "navLabel":
-                    label = " ".join("".join(sub.itertext()).split())
-                if _local(sub.tag) == "content":
-                    target = resolve(ncx_path, sub.get("src", ""))
-                    if target:
-                        entries.append(TocEntry(label, *target))
-            walk(child)
-
-    for node in archive.xml(ncx_path).iter():
-        if _local(node.tag) == "navMap":
-            walk(node)
+    # Depth first, without recursion: a hostile NCX may nest navPoints very deep.
+    stack = [iter(node) for node in archive.xml(ncx_path).iter() if _local(node.tag) == "navMap"]
+    stack.reverse()
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
+        if _local(child.tag) != "navPoint":
+            continue
+        label = ""
+        for sub in child:
+            if _local(sub.tag) == "navLabel":
+                label = " ".join("".join(sub.itertext()).split())
+            if _local(sub.tag) == "content":
+                target = resolve(ncx_path, sub.get("src", ""))
+                if target:
+                    entries.append(TocEntry(label, *target))
+        stack.append(iter(child))
     return entries
 
 
@@ -187,13 +216,18 @@ def load_epub(path: Path, keep_notes: bool = False) -> Book:
     container = archive.xml("META-INF/container.xml")
     rootfile = next((el.get("full-path") for el in container.iter()
                      if _local(el.tag) == "rootfile" and el.get("full-path")), None)
-    if not rootfile or rootfile not in archive.names:
-        raise InputError(f"{path}: the EPUB names no package file")
+    if not rootfile:
+        raise InputError(f"{path}: the EPUB names no package file in META-INF/container.xml")
+    if _outside(rootfile):
+        raise InputError(f"{path}: the package file {rootfile!r} points outside the archive")
+    if rootfile not in archive.names:
+        raise InputError(f"{path}: the package file {rootfile!r} is missing from the EPUB")
     opf = archive.xml(rootfile)
 
     title = author = language = None
     cover_id = None
     manifest: dict[str, tuple[str, str, str]] = {}  # id -> (path, media type, properties)
+    outside: dict[str, str] = {}  # id -> href of items that point outside the archive
     spine: list[tuple[str, bool]] = []
     toc_id = None
     skipped_docs: set[str] = set()
@@ -212,6 +246,8 @@ def load_epub(path: Path, keep_notes: bool = False) -> Book:
             if target:
                 manifest[el.get("id")] = (target[0], el.get("media-type", ""),
                                           el.get("properties", ""))
+            else:
+                outside[el.get("id")] = el.get("href")
         elif name == "spine":
             toc_id = el.get("toc")
         elif name == "itemref" and el.get("idref"):
@@ -242,11 +278,19 @@ def load_epub(path: Path, keep_notes: bool = False) -> Book:
     doc_of: list[str] = []
     position: dict[tuple[str, str], int] = {}
     for idref, linear in spine:
+        # A spine item that cannot be read would silently drop text: refuse the book.
+        if idref in outside:
+            raise InputError(f"{path}: the spine item {outside[idref]!r} points outside the "
+                             "archive")
         if idref not in manifest:
-            continue
+            raise InputError(f"{path}: the spine names {idref!r}, which the manifest lacks")
         doc_path, media, _ = manifest[idref]
-        if "html" not in media or doc_path not in archive.names:
+        if "html" not in media:
             continue
+        if doc_path not in archive.names:
+            raise InputError(f"{path}: the spine item {doc_path!r} is missing from the EPUB")
+        if (doc_path, "") in position:
+            continue  # listed twice in the spine: read once, never repeat text
         doc = extract(archive.text(doc_path))
         if not linear or doc.types & SKIPPED_TYPES or doc_path == nav:
             skipped_docs.add(doc_path)

@@ -8,6 +8,7 @@ pull in files or blow up through entity expansion.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -60,12 +61,28 @@ class _Extractor(HTMLParser):
         self._text: list[str] = []
         self._ids: list[str] = []
         self._stack: list[tuple[str, bool, bool]] = []  # tag, note?, hidden?
+        # Counts kept beside the stack so deep nesting costs O(1) per tag, not O(depth).
+        self._open: Counter[str] = Counter()
+        self._depth = [0, 0, 0]  # unused, notes, hidden: open entries of each
         self._heading = 0
         self._in_title = False
 
     # Context of the current position.
     def _in(self, index: int) -> bool:
-        return any(entry[index] for entry in self._stack)
+        return self._depth[index] > 0
+
+    def _push(self, entry: tuple[str, bool, bool]) -> None:
+        self._stack.append(entry)
+        self._open[entry[0]] += 1
+        self._depth[1] += entry[1]
+        self._depth[2] += entry[2]
+
+    def _pop(self) -> tuple[str, bool, bool]:
+        entry = self._stack.pop()
+        self._open[entry[0]] -= 1
+        self._depth[1] -= entry[1]
+        self._depth[2] -= entry[2]
+        return entry
 
     def handle_starttag(self, tag, attrs):
         attrs = {k.lower(): (v or "") for k, v in attrs}
@@ -92,7 +109,7 @@ class _Extractor(HTMLParser):
             self._flush()
         if tag in _HEADINGS:
             self._heading = _HEADINGS[tag]
-        self._stack.append((tag, note, hidden))
+        self._push((tag, note, hidden))
 
     @staticmethod
     def _looks_like_noteref(attrs: dict) -> bool:
@@ -103,7 +120,7 @@ class _Extractor(HTMLParser):
             self._in_title = False
         if tag in _VOID:
             return
-        if not any(entry[0] == tag for entry in self._stack):
+        if not self._open[tag]:
             return  # a stray end tag
         while self._stack:
             open_tag, note, _ = self._stack[-1]
@@ -111,7 +128,7 @@ class _Extractor(HTMLParser):
                 self._flush()
             if open_tag in _HEADINGS:
                 self._heading = 0
-            self._stack.pop()
+            self._pop()
             if open_tag == tag:
                 break
 

@@ -1,0 +1,189 @@
+"""A small learned ranker that picks each quote's speaker from the rules' evidence.
+
+The rules in `attribution` find tags, beats, vocatives and turn-taking guesses;
+each is right most of the time but they disagree, and hand-set precedence
+between them is brittle. Here every plausible speaker of an utterance gets a
+feature vector (does a tag name them, are they the beat's subject, did they
+speak two turns ago, were they just addressed...) and a linear model trained
+on annotated novels (`tools/train_attribution.py`) scores them; the best
+scoring candidate speaks. The weights are a small JSON file in the package.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audiobook.attribution import Evidence
+
+MODEL_FILE = Path(__file__).with_name("speaker_model.json")
+"""Trained weights: {"features": [...], "weights": [...]}."""
+HISTORY_UTTERANCES = 6
+"""How many earlier utterances' speakers are candidates (turn-taking)."""
+NEARBY_PARAGRAPHS = 3
+"""Characters named this many paragraphs back (and one ahead) are candidates."""
+
+_HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
+_SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
+_I = re.compile(r"\b(?:I|me|my)\b")
+
+
+@dataclass
+class Context:
+    """Book-wide facts the features need besides the utterance's own evidence."""
+
+    narrator: str | None
+    """First-person narrator's character, if any."""
+    genders: dict[str, str]
+    """Canonical name -> `male`, `female` or `unknown`."""
+    paragraph_names: dict[int, list[str]]
+    """Paragraph index -> characters named anywhere in it, in order."""
+    narration_text: dict[int, str]
+    """Paragraph index -> its narration (outside the quotes)."""
+    quote_names: dict[int, list[str]]
+    """Utterance index -> characters named inside it."""
+    counts: Counter = field(default_factory=Counter)
+    """Mentions per character over the whole book."""
+    total: int = 0
+    """All mentions (set once `counts` is filled)."""
+
+
+FEATURES = (
+    "bias_rule", "tag_name", "tag_pronoun_resolved", "tag_pronoun_gender", "tag_i_narrator",
+    "tag_other_subject", "tag_after", "tag_before", "tag_lead", "continued", "beat",
+    "conversation", "expected_turn", "addressed", "vocative_here", "named_in_quote",
+    "prev1", "prev2", "prev3", "prev_any", "prev1_near", "prev2_near",
+    "in_narration", "first_in_narration", "narration_count", "narration_he", "narration_she",
+    "narration_i", "named_prev_paragraph", "named_next_paragraph", "named_nearby",
+    "recent_rank", "log_share", "narrator", "narrator_quote_first_person", "rule_unknown",
+    "tag_unresolved", "gender_unknown", "is_rule_and_tag",
+    "pron_prev2", "pron_prev1", "pron_in_narration", "pron_addressed", "pron_vocative",
+    "pron_recent_rank", "pron_gender_mismatch",
+    "untagged_prev2_near", "untagged_prev1_near", "untagged_addressed", "untagged_beat",
+    "untagged_in_narration",
+)
+
+
+def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> list[str]:
+    """Everyone who might have said the utterance, without duplicates.
+
+    `history` holds (paragraph, speaker) of the earlier utterances.
+    """
+    out: list[str] = []
+    for name in (ev.rule, ev.tag, ev.continued, ev.beat, ev.conversation, ev.expected,
+                 *ev.addressed, *ev.narration):
+        if name and name != "unknown":
+            out.append(name)
+    out += [who for _, who in history[-HISTORY_UTTERANCES:] if who != "unknown"]
+    for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph + 2):
+        out += ctx.paragraph_names.get(p, [])
+    out += ev.recent[-4:]
+    if ctx.narrator:
+        out.append(ctx.narrator)
+    return list(dict.fromkeys(out))
+
+
+def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Context
+             ) -> list[float]:
+    """The feature vector of one candidate, in `FEATURES` order."""
+    gender = ctx.genders.get(cand, "unknown")
+    word = ev.tag_word
+    pronoun_tag = word in ("he", "she")
+    tag_named = bool(ev.tag) and word not in ("he", "she", "i", "they", "")
+    narration = ctx.narration_text.get(ev.paragraph, "")
+    prev = [who for _, who in reversed(history[-3:])] + [None] * 3
+    near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
+    pronoun_match = pronoun_tag and gender == ("male" if word == "he" else "female")
+    in_narration = cand in ev.narration
+    recent = list(reversed(ev.recent))
+    rank = recent.index(cand) if cand in recent else len(recent) + 1
+    quote_text = " ".join(s.text for s in ev.segments)
+    total = ctx.total or sum(ctx.counts.values()) or 1
+    named_nearby = sum(cand in ctx.paragraph_names.get(p, [])
+                       for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph))
+    return [
+        float(ev.rule == cand),
+        float(tag_named and ev.tag == cand),
+        float(pronoun_tag and ev.tag == cand),
+        float(pronoun_match),
+        float(word == "i" and cand == ctx.narrator),
+        float(bool(ev.tag) and ev.tag != cand),
+        float(ev.tag_side == "after" and ev.tag == cand),
+        float(ev.tag_side == "before" and ev.tag == cand),
+        float(ev.tag_side == "lead" and ev.tag == cand),
+        float(ev.continued == cand),
+        float(ev.beat == cand),
+        float(ev.conversation == cand),
+        float(ev.expected == cand),
+        float(cand in ev.addressed),
+        float(cand in ev.vocatives),
+        float(cand in ctx.quote_names.get(ev.quote, [])),
+        float(prev[0] == cand),
+        float(prev[1] == cand),
+        float(prev[2] == cand),
+        float(any(who == cand for _, who in history[-HISTORY_UTTERANCES:])),
+        float(prev[0] == cand and near[0]),
+        float(prev[1] == cand and near[1]),
+        float(cand in ev.narration),
+        float(bool(ev.narration) and ev.narration[0] == cand),
+        math.log1p(ev.narration.count(cand)),
+        float(gender == "male" and _HE.search(narration) is not None),
+        float(gender == "female" and _SHE.search(narration) is not None),
+        float(cand == ctx.narrator and _I.search(narration) is not None),
+        float(cand in ctx.paragraph_names.get(ev.paragraph - 1, [])),
+        float(cand in ctx.paragraph_names.get(ev.paragraph + 1, [])),
+        math.log1p(named_nearby),
+        1.0 / (1 + rank),
+        math.log((ctx.counts.get(cand, 0) + 1) / total),
+        float(cand == ctx.narrator),
+        float(cand == ctx.narrator and _I.search(quote_text) is not None),
+        float(ev.rule == "unknown"),
+        float(ev.tag == ""),
+        float(gender == "unknown"),
+        float(ev.rule == cand and ev.tag == cand),
+        # A pronoun tag (`she said`): which woman? Recency and turn-taking decide.
+        float(pronoun_match and prev[1] == cand),
+        float(pronoun_match and prev[0] == cand),
+        float(pronoun_match and in_narration),
+        float(pronoun_match and cand in ev.addressed),
+        float(pronoun_match and cand in ev.vocatives),
+        float(pronoun_match) / (1 + rank),
+        float(pronoun_tag and not pronoun_match and gender != "unknown"),
+        # No tag at all: the conversation's alternation and who was addressed.
+        float(not ev.tag and prev[1] == cand and near[1]),
+        float(not ev.tag and prev[0] == cand and near[0]),
+        float(not ev.tag and cand in ev.addressed),
+        float(not ev.tag and ev.beat == cand),
+        float(not ev.tag and in_narration),
+    ]
+
+
+@lru_cache(maxsize=1)
+def load_weights(path: Path = MODEL_FILE) -> list[float] | None:
+    """The trained weights, aligned with `FEATURES`; None if there is no model file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    if list(data.get("features", [])) != list(FEATURES):
+        return None  # trained on another feature set: fall back to the rules
+    return [float(w) for w in data["weights"]]
+
+
+def choose(ev: Evidence, history: list[tuple[int, str]], ctx: Context,
+           weights: list[float]) -> str | None:
+    """The best-scoring candidate speaker of an utterance."""
+    best, best_score = None, -math.inf
+    for cand in candidates(ev, history, ctx):
+        score = sum(w * x for w, x in zip(weights, features(ev, cand, history, ctx),
+                                          strict=True))
+        if score > best_score:
+            best, best_score = cand, score
+    return best
