@@ -41,7 +41,7 @@ _PRONOUN = re.compile(r"\b(he|she|I|they)\b")
 _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
                            r"(?<!\bMessrs)(?<!\bMme)(?<!\bMlle)(?<!\bRev)(?<!\bCapt)(?<!\bCol)"
                            r"(?<!\bGen)(?<!\bLt)(?<!\bSgt)(?<!\bProf)"
-                           r"[.!?;:]\s|[.!?;:]$|\u2014\s*$")
+                           r"[.!?;:](?:\s|-{2}|\u2014)|[.!?;:]$|\u2014\s*$")
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|Oh|dear|my)\s+)$",
                               re.IGNORECASE)
@@ -264,6 +264,32 @@ def _clause_before(text: str, start: int, end: int) -> int:
     return last
 
 
+_COORDINATION = re.compile(r"[,;]\s*(?:and|but|when|while|till|until|whereupon|then)\b",
+                           re.IGNORECASE)
+_SUBORDINATE = re.compile(r"[\s_(\u2014-]*(?:before|when|while|as|after|though|although|if|"
+                          r"since|till|until|once)\b[^,]*,", re.IGNORECASE)
+
+
+def _subject_before_verb(text: str, start: int, verb: int, index: _Index
+                         ) -> tuple[int, str] | None:
+    """Subject of a speech verb: the first name or pronoun of the last coordinated
+    piece before it that has one (`X protested, and Lydia exclaimed`), past a
+    leading subordinate clause (`When Bell was out, Mara whispered`)."""
+    cuts = [start] + [m.end() for m in _COORDINATION.finditer(text, start, verb)]
+    for i in range(len(cuts) - 1, -1, -1):
+        piece_start = cuts[i]
+        piece_end = cuts[i + 1] if i + 1 < len(cuts) else verb
+        sub = _SUBORDINATE.match(text, piece_start, piece_end)
+        if sub is not None:
+            rest = _subjects(text, sub.end(), piece_end, index)
+            if rest:
+                return rest[0]
+        subjects = _subjects(text, piece_start, piece_end, index)
+        if subjects:
+            return subjects[0]
+    return None
+
+
 def _has_speech_verb(text: str, start: int, end: int) -> bool:
     return any(w.group(0).lower() in SPEECH_VERBS for w in _WORD.finditer(text, start, end))
 
@@ -308,6 +334,9 @@ class Evidence:
     """Characters named in the paragraph's narration, in order."""
     recent: list[str]
     """Recently mentioned characters, most recent last."""
+    following: list[str | None] = field(default_factory=list)
+    """Tagged speakers of the next two utterances when they sit in the next two
+    paragraphs (an alternating exchange read backwards from a later tag)."""
 
 
 class _Attributor:
@@ -387,17 +416,37 @@ class _Attributor:
         return self.resolve(subjects[0][1], subjects[0][0])
 
     def tag_before(self, seg: Segment) -> str | None:
-        """`Alice said, "..."` / `Then he asked: "..."`: subject of the clause before a quote."""
+        """`Alice said, "..."` / `Then he asked: "..."`: subject of the clause before a quote.
+
+        Also `Mr. Bell thus began.` and `...said to her--`: a full stop or dashes
+        before the quote when the speech verb closes the clause.
+        """
         text = self.text
         body = text[seg.start:seg.end].rstrip()
-        if not body.endswith((",", ":", "\u2014")):
+        core = body.rstrip("-\u2014 \n")
+        dashed = len(core) < len(body)
+        core_end = seg.start + len(core)
+        if not (dashed or core.endswith((",", ":"))):
+            if not core.endswith("."):
+                return None
+        start = _clause_before(text, seg.start, core_end)
+        verbs = [w for w in _WORD.finditer(text, start, core_end)
+                 if w.group(0).lower() in SPEECH_VERBS]
+        if not verbs:
             return None
-        start = _clause_before(text, seg.start, seg.end)
-        subjects = _subjects(text, start, seg.end, self.index)
-        if not subjects or not _has_speech_verb(text, start, seg.end):
+        verb = verbs[-1]
+        if core.endswith(".") and not dashed and len(_WORD.findall(text, verb.end(), core_end)) > 1:
+            return None  # `Mara told him the news.`: not a tag for what follows
+        found = _subject_before_verb(text, start, verb.start(), self.index)
+        if found is None:
+            # `...declined; and then rising up, said to her,`: the previous clause's subject.
+            prev = _clause_before(text, seg.start, max(seg.start, start - 1))
+            if prev < start:
+                found = _subject_before_verb(text, prev, start, self.index)
+        if found is None:
             return None
-        self.tag_word = subjects[0][1]
-        return self.resolve(subjects[0][1], subjects[0][0])
+        self.tag_word = found[1]
+        return self.resolve(found[1], found[0])
 
     def beat(self, narration: list[Segment]) -> str | None:
         """An action beat: the subject that opens a sentence of the paragraph's narration."""
@@ -581,7 +630,18 @@ def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = No
         lead = None
         last_quote = dialogue[-1].quote
         last_speaker = dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None
+    _link_following(walker.evidence)
     return walker.evidence, _context(walker, by_paragraph)
+
+
+def _link_following(evidence: list[Evidence]) -> None:
+    """Give each utterance the tags of the two after it, one paragraph apart each."""
+    for i, ev in enumerate(evidence):
+        ev.following = []
+        for k in (1, 2):
+            nxt = evidence[i + k] if i + k < len(evidence) else None
+            ok = nxt is not None and nxt.paragraph == ev.paragraph + k and nxt.tag
+            ev.following.append(nxt.tag if ok else None)
 
 
 def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ranker.Context:

@@ -68,6 +68,7 @@ FEATURES = (
     "pron_recent_rank", "pron_gender_mismatch",
     "untagged_prev2_near", "untagged_prev1_near", "untagged_addressed", "untagged_beat",
     "untagged_in_narration",
+    "next1_tag", "next2_tag", "untagged_next1", "untagged_next2",
 )
 
 
@@ -78,7 +79,7 @@ def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> li
     """
     out: list[str] = []
     for name in (ev.rule, ev.tag, ev.continued, ev.beat, ev.conversation, ev.expected,
-                 *ev.addressed, *ev.narration):
+                 *ev.addressed, *ev.narration, *ev.following):
         if name and name != "unknown":
             out.append(name)
     out += [who for _, who in history[-HISTORY_UTTERANCES:] if who != "unknown"]
@@ -105,6 +106,7 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
     recent = list(reversed(ev.recent))
     rank = recent.index(cand) if cand in recent else len(recent) + 1
     quote_text = " ".join(s.text for s in ev.segments)
+    following = list(ev.following) + [None, None]
     total = ctx.total or sum(ctx.counts.values()) or 1
     named_nearby = sum(cand in ctx.paragraph_names.get(p, [])
                        for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph))
@@ -162,6 +164,11 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(not ev.tag and cand in ev.addressed),
         float(not ev.tag and ev.beat == cand),
         float(not ev.tag and in_narration),
+        # The exchange read backwards: a later line's tag fixes who alternates here.
+        float(following[0] == cand),
+        float(following[1] == cand),
+        float(not ev.tag and following[0] == cand),
+        float(not ev.tag and following[1] == cand),
     ]
 
 

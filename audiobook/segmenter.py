@@ -183,7 +183,7 @@ def segment_paragraph(
             )
         # An interrupted quote ("Well," she said, "maybe.") is one utterance:
         # the next quote joins it when only a short tag stands between them.
-        if last_dialogue_end is None or not _is_interruption(text, last_dialogue_end, qs):
+        if last_dialogue_end is None or not _is_interruption(text, last_dialogue_end, qs, qe):
             quote += 1
         if not _WORDLIKE.search(text, qs, qe):
             # Marks around nothing speakable ("" or a lone mark): narration.
@@ -205,10 +205,29 @@ def segment_paragraph(
     return segments, quote, left_open
 
 
-def _is_interruption(text: str, end: int, start: int) -> bool:
+_SENTENCE_CLOSED = re.compile(r"[.!?][\s\"'\u201c\u2018_]*$")
+# `"...," said Bell` / `"...," Bell said`: a tag of the quote's own after it.
+_OWN_TAG = re.compile(r"[\"'\u201d\u2019]?\s*(?:[a-z]|(?:[A-Z][\w.]*\s+){1,3}"
+                      r"(?:said|says|asked|replied|answered|cried|added|returned|went on)\b)")
+
+
+def _is_interruption(text: str, end: int, start: int, next_end: int | None = None) -> bool:
+    """Whether the quote at `start` goes on the one that ended at `end`.
+
+    `"Well," she said, "maybe."` is one utterance; `"No," said Bell. "Yes," said
+    Mara.` is two: the narration between closes a sentence and the second quote
+    has a tag of its own.
+    """
     between = text[end:start]
     closing = text[end - 3:end].rstrip("\"'\u201d\u2019")
-    return len(between) < 80 and not re.search(r"[.!?]\s*$", closing)
+    if len(between) >= 80 or re.search(r"[.!?]\s*$", closing):
+        return False
+    if next_end is not None and _SENTENCE_CLOSED.search(between):
+        body = text[start:next_end].rstrip().rstrip("\"'\u201d\u2019").rstrip()
+        if body.endswith((",", "!", "?", "\u2014", "-")) and _OWN_TAG.match(
+                text, next_end, next_end + 60):
+            return False
+    return True
 
 
 def segment_book(book: Book) -> list[Segment]:

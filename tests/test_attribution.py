@@ -140,3 +140,57 @@ def test_ranker_alternates_an_untagged_exchange():
     text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
             '"Colder tomorrow," said Tomas.\n\n"Then we leave at dawn."\n\n"Agreed."')
     assert speakers(text) == ["Mara Quill", "Tomas Reed", "Mara Quill", "Tomas Reed"]
+
+
+def tags(text: str) -> list[str | None]:
+    """The speaker each utterance's speech tag names (rules only)."""
+    from audiobook.attribution import rule_evidence
+
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    return [ev.tag for ev in evidence]
+
+
+def test_tag_before_skips_a_leading_subordinate_clause():
+    text = 'When Tomas had gone to the boat, Mara whispered to the ferryman, "Quick."'
+    assert tags(text) == ["Mara Quill"]
+
+
+def test_tag_before_takes_the_last_coordinated_subject():
+    text = 'Tomas frowned at the map, and Mara, never patient, exclaimed, "North!"'
+    assert tags(text) == ["Mara Quill"]
+
+
+def test_tag_before_object_after_the_verb_is_not_the_speaker():
+    text = 'Mara put the oars down; and then standing up, said to Tomas,\n\n"Row."'
+    assert tags(text) == ["Mara Quill"]
+
+
+def test_lead_paragraph_ending_in_dashes_or_a_bare_verb():
+    assert tags('Tomas looked at the sky and said,--\n\n"Rain."') == ["Tomas Reed"]
+    assert tags('Mara thus began.\n\n"Listen."') == ["Mara Quill"]
+    # A full stop after an object is no tag: the next line may be anyone's.
+    assert tags('Mara told Tomas the whole story.\n\n"Listen."') == [None]
+
+
+def test_sentence_break_before_dashes_starts_a_new_clause():
+    text = 'Tomas had finished.--Mara then observed,\n\n"It is late."'
+    assert tags(text) == ["Mara Quill"]
+
+
+def test_two_tagged_quotes_in_one_paragraph_keep_their_speakers():
+    text = 'Mara and Tomas sat down. "Early," said Mara. "Late," said Tomas.'
+    assert speakers(text) == ["Mara Quill", "Tomas Reed"]
+
+
+def test_following_tags_reach_back_over_untagged_lines():
+    from audiobook.attribution import rule_evidence
+
+    text = ('Mara and Tomas sat by the fire.\n\n"Who is there?"\n\n"Nobody."\n\n'
+            '"Then open the door," said Mara.')
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    assert evidence[0].following == [None, "Mara Quill"]
+    assert evidence[1].following == ["Mara Quill", None]

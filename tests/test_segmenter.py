@@ -49,3 +49,15 @@ def test_double_style_ignores_single_marks():
     text = '"She said \'no\' to me," Ben told us. It\'s the boys\' dog.'
     assert quote_style(text) == "double"
     assert dialogue(text) == [(0, '"She said \'no\' to me,"')]
+
+
+def test_second_quote_with_its_own_tag_is_a_new_utterance():
+    found = dialogue('"Ready," said Ada. "Not yet," said Ben.')
+    assert found[0][0] != found[1][0]
+    found = dialogue('"Ready," said Ada. "Not yet," Ben said.')
+    assert found[0][0] != found[1][0]
+
+
+def test_tag_closing_a_sentence_then_more_speech_stays_one_utterance():
+    found = dialogue('"Ready," said Ada. "We leave at once."')
+    assert found[0][0] == found[1][0]
