@@ -73,9 +73,9 @@ def engine_version(engine: str) -> str:
                 parts.append(f"{dist}-{metadata.version(dist)}")
             except metadata.PackageNotFoundError:
                 parts.append(f"{dist}-none")
-        from audiobook.engines.espeak import load_library  # noqa: PLC0415 (cheap, no init)
+        from audiobook.engines.espeak import RECIPE, load_library
 
-        parts.append(Path(load_library()).name)
+        parts += [Path(load_library()).name, RECIPE]
         return "/".join(parts)
     return f"{engine}-1"
 

@@ -27,6 +27,8 @@ MAX_CHARS_PER_CALL = 10_000
 """Texts of about 22,000 characters crash the driver; callers split below this."""
 ATTEMPTS = 3
 """Tries per clip before it is reported as failed."""
+RECIPE = "sync-utf8-1"
+"""How clips are made (mode, flags): part of every cache key, bumped when it changes."""
 BUFFER_MS = 1000
 """Length of the chunks espeak-ng hands to the callback."""
 _GENDERS = {1: "male", 2: "female"}
