@@ -194,3 +194,15 @@ def test_following_tags_reach_back_over_untagged_lines():
     evidence, _ = rule_evidence(segment_book(book), roster, book.text)
     assert evidence[0].following == [None, "Mara Quill"]
     assert evidence[1].following == ["Mara Quill", None]
+
+
+def test_surname_entry_listed_twice_prints_the_full_character():
+    # A cast that lists `Quill` again on its own (no gender, no aliases) beside the
+    # full entry: the full entry is printed; a bare surname shared by a Mr. and a
+    # Mrs. goes to the man.
+    cast = [Character("Quill", [], "unknown"),
+            Character("Abel Quill", ["Mr. Quill"], "male"),
+            Character("Mara Quill", ["Mrs. Quill"], "female"),
+            Character("Dr. Reed", [], "unknown"), Character("Tomas Reed", ["Mr. Reed"], "male")]
+    assert speakers('"Go," said Quill.\n\n"Stay," said Dr. Reed.', cast=cast) == [
+        "Abel Quill", "Dr. Reed"]
