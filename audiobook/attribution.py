@@ -316,6 +316,18 @@ def _subject_before_verb(text: str, start: int, verb: int, index: _Index
     return None
 
 
+_JUST_BEFORE_VERB = re.compile(r"\s+(?:\w+ly\s+)?$")
+
+
+def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int, str] | None:
+    """A name standing right before the verb (`Alice heard the King say`, `the Gryphon
+    only answered`): the speaker, even when the clause began with someone else."""
+    names = [m for m in index.within(start, verb) if not _possessive(text, m.end)]
+    if names and _JUST_BEFORE_VERB.fullmatch(text, names[-1].end, verb):
+        return names[-1].start, names[-1].name
+    return None
+
+
 def _has_speech_verb(text: str, start: int, end: int) -> bool:
     return any(w.group(0).lower() in SPEECH_VERBS for w in _WORD.finditer(text, start, end))
 
@@ -377,6 +389,7 @@ class _Attributor:
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
+        self.tag_verb = -1  # offset of the speech verb tag_before last used
         self.evidence: list[Evidence] = []  # what the rules saw, per utterance
 
     # -- mentions and pronouns ----------------------------------------------------
@@ -441,6 +454,17 @@ class _Attributor:
         self.tag_word = subjects[0][1]
         return self.resolve(subjects[0][1], subjects[0][0])
 
+    def second_tag(self, seg: Segment) -> bool:
+        """Whether narration between two quotes, after tagging the first, has a speech
+        verb of its own for the next (`she asked him, and the Owl answered, "...`)."""
+        verbs = [w.start() for w in _WORD.finditer(self.text, seg.start, seg.end)
+                 if w.group(0).lower() in SPEECH_VERBS]
+        if len(verbs) < 2:
+            return False
+        self.tag_verb = -1
+        self.tag_before(seg)
+        return self.tag_verb > verbs[0]
+
     def tag_before(self, seg: Segment) -> str | None:
         """`Alice said, "..."` / `Then he asked: "..."`: subject of the clause before a quote.
 
@@ -452,18 +476,23 @@ class _Attributor:
         core = body.rstrip("-\u2014 \n")
         dashed = len(core) < len(body)
         core_end = seg.start + len(core)
-        if not (dashed or core.endswith((",", ":"))):
-            if not core.endswith("."):
-                return None
+        bare = not core.endswith((",", ":", ".", "!", "?", ";", ")")) and not dashed
+        if not (dashed or bare or core.endswith((",", ":", "."))):
+            return None
         start = _clause_before(text, seg.start, core_end)
-        verbs = [w for w in _WORD.finditer(text, start, core_end)
-                 if w.group(0).lower() in SPEECH_VERBS]
+        words = list(_WORD.finditer(text, start, core_end))
+        verbs = [w for w in words if w.group(0).lower() in SPEECH_VERBS]
         if not verbs:
             return None
         verb = verbs[-1]
+        if bare and verb not in words[-3:]:
+            return None  # `...and the Dodo answered "` but not `the word "`
+        self.tag_verb = verb.start()
         if core.endswith(".") and not dashed and len(_WORD.findall(text, verb.end(), core_end)) > 1:
             return None  # `Mara told him the news.`: not a tag for what follows
-        found = _subject_before_verb(text, start, verb.start(), self.index)
+        found = _next_to_verb(text, start, verb.start(), self.index)
+        if found is None:
+            found = _subject_before_verb(text, start, verb.start(), self.index)
         if found is None:
             # `...declined; and then rising up, said to her,`: the previous clause's subject.
             prev = _clause_before(text, seg.start, max(seg.start, start - 1))
@@ -516,6 +545,7 @@ class _Attributor:
         tagged: dict[int, str] = {}
         tag_words: dict[int, str] = {}
         tag_sides: dict[int, str] = {}
+        closed_before: set[int] = set()  # tagged by a sentence before that ended
         for i, seg in enumerate(segs):
             if seg.kind != "narration":
                 continue
@@ -523,11 +553,17 @@ class _Attributor:
                 self.tag_word = ""
                 who = self.tag_after(seg, segs[i - 1])
                 if who is not None:
+                    if segs[i - 1].quote in closed_before and who:
+                        # `...Tomas thought. "...," said Mara`: the tag after wins.
+                        del tagged[segs[i - 1].quote]
                     if segs[i - 1].quote not in tagged:
                         tagged[segs[i - 1].quote] = who
                         tag_words[segs[i - 1].quote] = self.tag_word
                         tag_sides[segs[i - 1].quote] = "after"
-                    continue
+                        if not self.second_tag(seg):
+                            continue
+                    # `said Mara, "...," Tomas replied, "..."`: the quote before has its
+                    # tag already, so this clause introduces the next one.
             if i + 1 < len(segs) and segs[i + 1].kind == "dialogue":
                 self.tag_word = ""
                 who = self.tag_before(seg)
@@ -535,6 +571,8 @@ class _Attributor:
                     tagged[segs[i + 1].quote] = who
                     tag_words[segs[i + 1].quote] = self.tag_word
                     tag_sides[segs[i + 1].quote] = "before"
+                    if self.text[seg.start:seg.end].rstrip().endswith("."):
+                        closed_before.add(segs[i + 1].quote)
         if lead is not None and segs[0].kind == "dialogue" and segs[0].quote not in tagged:
             # `...and said,` closing the paragraph before: a tag for this one.
             self.tag_word = ""

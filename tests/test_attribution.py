@@ -1,6 +1,6 @@
 """Speaker attribution rules on short texts of our own."""
 
-from audiobook.attribution import Roster, attribute, infer_narrator
+from audiobook.attribution import Roster, attribute, infer_narrator, rule_evidence
 from audiobook.book import parse_book
 from audiobook.characters import Character
 from audiobook.segmenter import segment_book
@@ -206,3 +206,33 @@ def test_surname_entry_listed_twice_prints_the_full_character():
             Character("Dr. Reed", [], "unknown"), Character("Tomas Reed", ["Mr. Reed"], "male")]
     assert speakers('"Go," said Quill.\n\n"Stay," said Dr. Reed.', cast=cast) == [
         "Abel Quill", "Dr. Reed"]
+
+
+def test_name_right_before_the_verb_is_the_speaker():
+    # The clause starts with Mara, but it is Tomas whom she hears speak.
+    assert speakers('The lamp was out. Mara heard Tomas say, "Who is there?"') == ["Tomas Reed"]
+
+
+def test_tag_before_without_comma_when_it_ends_in_a_speech_verb():
+    text = 'Mara waited by the door, and Tomas only answered "Later."'
+    assert speakers(text) == ["Tomas Reed"]
+
+
+def test_tag_before_needs_the_verb_near_the_quote():
+    # `said` is far from the quote: the word in quotes is named, not said, here.
+    book = parse_book('Tomas said nothing about the old painted word "Later" on the sign.')
+    segments = segment_book(book)
+    evidence, _ = rule_evidence(segments, Roster(list(CAST)), book.text)
+    assert [ev.tag for ev in evidence] == [None]
+
+
+def test_narration_between_quotes_with_a_tag_for_each():
+    text = ('"Where is it?" Mara asked the ferryman, and the ferryman answered, '
+            '"Down by the water."')
+    assert speakers(text) == ["Mara Quill", "The Ferryman"]
+
+
+def test_tag_after_the_quote_beats_a_closed_sentence_before_it():
+    # `...Tomas thought.` ends a sentence: the tag after the quote names its speaker.
+    text = 'She was right, Tomas thought. "You are late," said Mara. "Again."'
+    assert speakers(text) == ["Mara Quill"]
