@@ -77,6 +77,10 @@ class Roster:
         exact: dict[str, Character] = {}
         derived: dict[str, set[str]] = {}
         chars = {c.name: c for c in self.characters}
+        # Main names first: another entry's alias never takes a character's own name.
+        for char in self.characters:
+            for key in _variants(char.name):
+                exact.setdefault(key.lower(), char)
         for char in self.characters:
             for form in char.names():
                 for key in _variants(form):
@@ -316,6 +320,10 @@ def _subject_before_verb(text: str, start: int, verb: int, index: _Index
     return None
 
 
+_POSSESSIVE_TAG = re.compile(r"[\s,]*(?:was|were|is|came)\s+(?:(?:the|his|her|their)\s+"
+                             r"(?:\w+\s+){0,2}?(?:reply|answer|words?|comment|remark|response|"
+                             r"rejoinder|retort|view|verdict|summing[- ]up|advice|greeting)"
+                             r"\s+(of)\s+)?", re.IGNORECASE)
 _JUST_BEFORE_VERB = re.compile(r"\s+(?:\w+ly\s+)?$")
 
 
@@ -443,13 +451,19 @@ class _Attributor:
         if not (_quote_ends_open(quote) or first.islower()):
             return None
         end = _clause_after(text, start, seg.end)
+        owner = self.possessive_tag(start, end)
+        if owner is not None:
+            return owner
         subjects = _subjects(text, start, end, self.index)
         if not subjects:
             # `said his wife`: a tag, but no name we know; beats would mislead.
             words = _WORD.findall(text, start, end)[:3]
             return "" if any(w.lower() in SPEECH_VERBS for w in words) else None
-        words = len(_WORD.findall(text, start, subjects[0][0]))
-        if words > 6 or not _has_speech_verb(text, start, end) and words > 0:
+        before = _WORD.findall(text, start, subjects[0][0])
+        words = len(before)
+        # `"Yes," nodded the doctor`: an inverted tag with any verb of manner.
+        inverted = words == 1 and before[0].endswith("ed") and before[0].islower()
+        if words > 6 or not _has_speech_verb(text, start, end) and words > 0 and not inverted:
             return None
         self.tag_word = subjects[0][1]
         return self.resolve(subjects[0][1], subjects[0][0])
@@ -464,6 +478,20 @@ class _Attributor:
         self.tag_verb = -1
         self.tag_before(seg)
         return self.tag_verb > verbs[0]
+
+    def possessive_tag(self, start: int, end: int) -> str | None:
+        """`"..." was Mara's answer` / `were the words of Mr. Reed`: the owner of the
+        words that the quote is said to be."""
+        m = _POSSESSIVE_TAG.match(self.text, start, end)
+        if m is None:
+            return None
+        names = self.index.within(m.end(), min(end, m.end() + 60))
+        if not names or _WORD.findall(self.text, m.end(), names[0].start)[1:]:
+            return None  # the name must come first (`the` before it is fine)
+        if m.group(1) is None and not _possessive(self.text, names[0].end):
+            return None
+        self.tag_word = names[0].name
+        return names[0].name
 
     def tag_before(self, seg: Segment) -> str | None:
         """`Alice said, "..."` / `Then he asked: "..."`: subject of the clause before a quote.

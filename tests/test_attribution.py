@@ -236,3 +236,20 @@ def test_tag_after_the_quote_beats_a_closed_sentence_before_it():
     # `...Tomas thought.` ends a sentence: the tag after the quote names its speaker.
     text = 'She was right, Tomas thought. "You are late," said Mara. "Again."'
     assert speakers(text) == ["Mara Quill"]
+
+
+def test_possessive_tag_names_the_speaker():
+    text = ('Tomas came in with Mara.\n\n"Far too late," was Mara\'s answer.\n\n'
+            '"Never again," were the words of Tomas.')
+    assert speakers(text) == ["Mara Quill", "Tomas Reed"]
+
+
+def test_inverted_tag_with_a_verb_of_manner():
+    assert speakers('Mara asked him twice.\n\n"Yes, I know," nodded the ferryman.') == [
+        "The Ferryman"]
+
+
+def test_a_main_name_beats_another_entry_alias():
+    cast = [Character("The Sailor", ["The Ferryman"], "male"),
+            Character("The Ferryman", [], "male")]
+    assert speakers('"Hold tight," said the ferryman.', cast=cast) == ["The Ferryman"]
