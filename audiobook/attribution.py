@@ -89,9 +89,6 @@ class Roster:
                 for key in _short_forms(form):
                     derived.setdefault(key.lower(), set()).add(char.name)
         self.by_name = dict(exact)
-        for stub, owner in _stub_owners(self.characters).items():
-            for key in _variants(stub):
-                self.by_name[key.lower()] = owner
         for key, owners in derived.items():
             if key not in exact and len(owners) == 1:
                 self.by_name[key] = chars[next(iter(owners))]
@@ -145,29 +142,6 @@ class Roster:
                 found.append(Mention(m.start(), m.end(), char.name))
         self._found = (text, found)
         return list(found)
-
-
-def _stub_owners(characters: list[Character]) -> dict[str, Character]:
-    """Entries that only repeat another character's surname: `Bell` (no gender, no
-    aliases) beside `Tom Bell` who is also `Mr. Bell`. A cast listing the same
-    person twice should print the full entry; a bare surname shared by a Mr. and a
-    Mrs. goes to the man, as narration uses it."""
-    out: dict[str, Character] = {}
-    for stub in characters:
-        if stub.gender in ("male", "female") or any(a != stub.name for a in stub.aliases):
-            continue
-        title, word = split_title(_norm_key(stub.name))
-        if title is not None or len(word.split()) != 1 or not word[:1].isupper():
-            continue  # `Dr. Bell` beside `Mrs. Bell` is someone else
-        titled = (f"{t} {word}".lower() for t in TITLES)
-        wanted = set(titled)
-        owners = [c for c in characters if c is not stub and c.gender in ("male", "female")
-                  and any(_norm_key(n).lower() in wanted for n in c.names())]
-        if len(owners) > 1:
-            owners = [c for c in owners if c.gender == "male"]
-        if len(owners) == 1:
-            out[stub.name] = owners[0]
-    return out
 
 
 def _norm_key(name: str) -> str:

@@ -196,16 +196,14 @@ def test_following_tags_reach_back_over_untagged_lines():
     assert evidence[1].following == ["Mara Quill", None]
 
 
-def test_surname_entry_listed_twice_prints_the_full_character():
-    # A cast that lists `Quill` again on its own (no gender, no aliases) beside the
-    # full entry: the full entry is printed; a bare surname shared by a Mr. and a
-    # Mrs. goes to the man.
+def test_a_cast_entry_is_printed_as_the_cast_names_it():
+    # The cast lists `Quill` on its own beside `Abel Quill`: the cast file wins, so a
+    # quote tagged `said Quill` is Quill's, not merged into another entry.
     cast = [Character("Quill", [], "unknown"),
             Character("Abel Quill", ["Mr. Quill"], "male"),
-            Character("Mara Quill", ["Mrs. Quill"], "female"),
             Character("Dr. Reed", [], "unknown"), Character("Tomas Reed", ["Mr. Reed"], "male")]
     assert speakers('"Go," said Quill.\n\n"Stay," said Dr. Reed.', cast=cast) == [
-        "Abel Quill", "Dr. Reed"]
+        "Quill", "Dr. Reed"]
 
 
 def test_name_right_before_the_verb_is_the_speaker():
