@@ -74,7 +74,6 @@ ACX = Profile("acx", 44100, "192k", "128k", "rms", -20.0, -4.0, 120 * 60.0, cred
 """ACX/Audible: 44.1 kHz 192 kb/s CBR MP3, RMS -23..-18 dB, peaks <= -3 dB, <= 120 min."""
 PROFILES = {p.name: p for p in (STANDARD, ACX)}
 
-MP3_BITRATE = STANDARD.mp3_bitrate
 
 
 @dataclass

@@ -41,7 +41,6 @@ NAME_PATTERN = (
     rf"(?:[Tt]he\s+)?(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
     r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
 )
-_NAME = re.compile(NAME_PATTERN)
 _VERB = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
 TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN})\b")
 TAG_BEFORE = re.compile(rf"({NAME_PATTERN})\s+(?:\w+ly\s+)?(?:{_VERB})\b")

@@ -18,6 +18,7 @@ from audiobook.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     AudiobookError,
+    InputError,
 )
 
 
@@ -108,8 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_build(args: argparse.Namespace) -> int:
     from audiobook.pipeline import build
 
-    if args.jobs is not None and args.jobs < 1:
-        raise _usage("--jobs must be at least 1")
+    _check_jobs(args)
     result = build(args.input, args.voices, args.out, jobs=args.jobs, cache=args.cache,
                    use_cache=not args.no_cache, progress=not args.quiet, formats=args.format,
                    cover=args.cover, profile=args.profile, keep_notes=args.keep_notes)
@@ -165,7 +165,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_voices(args: argparse.Namespace) -> int:
     from audiobook.cast import select_voices
     from audiobook.engines import get_engine
-    from audiobook.errors import InputError
 
     voices = select_voices(get_engine().voices(), args.lang, args.gender)
     if not voices:
@@ -198,7 +197,6 @@ def cmd_cast(args: argparse.Namespace) -> int:
         tmp.replace(args.output)
     except OSError as err:
         tmp.unlink(missing_ok=True)
-        from audiobook.errors import InputError
 
         raise InputError(f"{args.output}: cannot write the cast file ({err.strerror})") from None
     new = [name for name in cast.characters if name not in before]
@@ -213,8 +211,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from audiobook.pipeline import cast_for_book
     from audiobook.preview import plan_auditions, render_auditions
 
-    if args.jobs is not None and args.jobs < 1:
-        raise _usage("--jobs must be at least 1")
+    _check_jobs(args)
     cast, lines = cast_for_book(args.input, args.voices)
     auditions = plan_auditions(cast, lines)
     title = f"Cast preview: {cast.title}" if cast.title else "Cast preview"
@@ -227,10 +224,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _usage(message: str) -> AudiobookError:
-    from audiobook.errors import InputError
-
-    return InputError(message)
+def _check_jobs(args: argparse.Namespace) -> None:
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be at least 1")
 
 
 COMMANDS = {"build": cmd_build, "clean": cmd_clean, "check": cmd_check, "segment": cmd_segment,

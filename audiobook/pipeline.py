@@ -442,10 +442,9 @@ def build(
     wanted = ("mp3", "m4b") if formats == "all" else (formats,)
     cover_data = read_cover(cover) if cover else None
     book = load_book(input_path, keep_notes=keep_notes)
-    voice_ids = engine_voice_ids(engine)
-    cast = load_cast(voices_path, voice_ids) if voices_path else Cast()
+    cast = read_cast(voices_path, engine)
     segments = analyse(book, cast)
-    assign_voices(cast, voice_ids)
+    assign_voices(cast, engine_voice_ids(engine))
     lines = script(book, segments, cast)
     plans, sequences = plan_chapters(book, lines, cast)
     if rules.credits:
@@ -508,12 +507,11 @@ def cast_for_book(input_path: Path | None, voices_path: Path | None = None,
     kept as they are, and only characters it does not name are added. With no
     book, only the file's speakers are cast. Also returns the book's script.
     """
-    voice_ids = engine_voice_ids(engine)
-    cast = load_cast(voices_path, voice_ids) if voices_path else Cast()
+    cast = read_cast(voices_path, engine)
     lines: list[ScriptLine] = []
     if input_path is not None:
         book = load_book(input_path)
         segments = analyse(book, cast)
         lines = script(book, segments, cast)
-    assign_voices(cast, voice_ids)
+    assign_voices(cast, engine_voice_ids(engine))
     return cast, lines

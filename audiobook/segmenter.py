@@ -20,7 +20,6 @@ NARRATOR = "narrator"
 _WORDLIKE = re.compile(r"\w")
 _OPEN_DOUBLE = "\u201c"
 _CLOSE_DOUBLE = "\u201d"
-_STRAIGHT = '"'
 
 
 @dataclass

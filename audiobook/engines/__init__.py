@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-SAMPLE_WIDTH_BYTES = 2
-"""Every engine returns 16-bit signed little-endian mono PCM."""
-
 
 @dataclass(frozen=True)
 class VoiceInfo:
@@ -46,7 +43,9 @@ class Engine(Protocol):
 
     def voices(self) -> list[VoiceInfo]: ...
 
-    def synthesize(self, text: str, settings: VoiceSettings) -> bytes: ...
+    def synthesize(self, text: str, settings: VoiceSettings) -> bytes:
+        """16-bit signed little-endian mono PCM at `sample_rate`."""
+        ...
 
 
 def get_engine(name: str = "pyttsx3") -> Engine:
