@@ -19,8 +19,9 @@ import subprocess
 import tempfile
 import unicodedata
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from mutagen import MutagenError
@@ -84,8 +85,8 @@ class ChapterPlan:
     """1-based chapter number."""
     title: str
     """Chapter title for the tags and file name."""
-    items: list[Path | int] = field(default_factory=list)
-    """Clip files (WAV) and pauses in milliseconds."""
+    items: list[Path | tuple[Path, float] | int] = field(default_factory=list)
+    """Clip files (WAV), or clip files with their voice's gain in dB, and pauses in ms."""
     split_after_ms: int = 700
     """Pauses at least this long are paragraph boundaries, where a long chapter may split."""
 
@@ -169,10 +170,13 @@ def chapter_filename(plan: ChapterPlan, count: int, ext: str = "mp3") -> str:
 # --- samples ---------------------------------------------------------------------------
 
 
-def item_samples(item: Path | int, sample_rate: int = SAMPLE_RATE_HZ) -> int:
+def item_samples(item: Path | tuple[Path, float] | int, sample_rate: int = SAMPLE_RATE_HZ
+                 ) -> int:
     """Length of a clip or pause in samples, read from the WAV header (no decoding)."""
     if isinstance(item, int):
         return sample_rate * item // 1000
+    if isinstance(item, tuple):
+        item = item[0]
     with wave.open(str(item), "rb") as wav:
         frames, rate = wav.getnframes(), wav.getframerate()
     return frames if rate == sample_rate else round(frames * sample_rate / rate)
@@ -185,6 +189,9 @@ def plan_samples(plan: ChapterPlan, sample_rate: int = SAMPLE_RATE_HZ) -> int:
 def _pcm(item: Path | int, sample_rate: int) -> bytes:
     if isinstance(item, int):
         return room_tone(item, sample_rate)
+    with wave.open(str(item), "rb") as wav:
+        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (sample_rate, 1, 2):
+            return wav.readframes(wav.getnframes())  # the usual case, read as it is
     clip = AudioSegment.from_wav(str(item))
     if clip.frame_rate != sample_rate or clip.channels != 1 or clip.sample_width != 2:
         clip = clip.set_frame_rate(sample_rate).set_channels(1).set_sample_width(2)
@@ -245,21 +252,39 @@ def chapter_gain_db(loudness: Loudness, profile: Profile) -> float:
 _HEADROOM = 256
 
 
-def _processed(plan: ChapterPlan, gain_db: float, sample_rate: int) -> Iterator[bytes]:
-    """Second pass: s32le samples with the gain applied and room tone under everything."""
-    factor = 10 ** (gain_db / 20) / _HEADROOM
-    for data, speech in _pieces(plan, sample_rate):
+@lru_cache(maxsize=4)
+def _bed32(sample_rate: int) -> bytes:
+    # Room tone in the s32le scale of `_gained`, made once: a second of it is sliced
+    # and repeated under every item.
+    block = room_tone(1000, sample_rate)
+    return audioop.mul(audioop.lin2lin(block, 2, 4), 4, 1 / _HEADROOM)
+
+
+def _bed(n_bytes32: int, sample_rate: int) -> bytes:
+    block = _bed32(sample_rate)
+    if n_bytes32 <= len(block):
+        return block[:n_bytes32]
+    return (block * (n_bytes32 // len(block) + 1))[:n_bytes32]
+
+
+def gained(items: Iterable[tuple[Path, float] | int], sample_rate: int) -> Iterator[bytes]:
+    """s32le samples of (clip, gain in dB) and pauses (ms), room tone under everything."""
+    for item in items:
+        data = _pcm(item if isinstance(item, int) else item[0], sample_rate)
         if not data:
             continue
-        n_ms = len(data) // 2 * 1000 // sample_rate
-        bed = room_tone(n_ms + 1, sample_rate)[: len(data)]
-        bed = bed + bytes(len(data) - len(bed))
-        bed32 = audioop.mul(audioop.lin2lin(bed, 2, 4), 4, 1 / _HEADROOM)
-        if not speech:
+        bed32 = _bed(len(data) * 2, sample_rate)
+        if isinstance(item, int):
             yield bed32
             continue
-        speech32 = audioop.mul(audioop.lin2lin(data, 2, 4), 4, factor)
-        yield audioop.add(speech32, bed32, 4)
+        factor = 10 ** (item[1] / 20) / _HEADROOM
+        yield audioop.add(audioop.mul(audioop.lin2lin(data, 2, 4), 4, factor), bed32, 4)
+
+
+def _processed(plan: ChapterPlan, gain_db: float, sample_rate: int) -> Iterator[bytes]:
+    """Second pass: s32le samples with the gain applied and room tone under everything."""
+    return gained((item if isinstance(item, int) else (item, gain_db) for item in plan.items),
+                  sample_rate)
 
 
 def _filter(profile: Profile) -> str:
@@ -269,14 +294,16 @@ def _filter(profile: Profile) -> str:
 
 
 class _Encoder:
-    """One ffmpeg process fed s32le on stdin, writing to a temporary file."""
+    """One ffmpeg process fed s32le (or `input_format`) on stdin, writing a temporary file."""
 
-    def __init__(self, path: Path, args: list[str], sample_rate: int, extra_inputs=()):
+    def __init__(self, path: Path, args: list[str], sample_rate: int, extra_inputs=(),
+                 input_format: list[str] | None = None):
         self.path = path
         self.tmp = atomic_target(path)
         self.err = tempfile.TemporaryFile()
-        cmd = [ffmpeg_exe(), "-v", "error", "-y", "-f", "s32le", "-ar", str(sample_rate),
-               "-ac", "1", "-i", "pipe:0", *extra_inputs, *args, str(self.tmp)]
+        fmt = input_format or ["-f", "s32le", "-ar", str(sample_rate), "-ac", "1"]
+        cmd = [ffmpeg_exe(), "-v", "error", "-y", *fmt, "-i", "pipe:0", *extra_inputs, *args,
+               str(self.tmp)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      stderr=self.err)
 
@@ -462,7 +489,12 @@ def encode_book(plans: list[ChapterPlan], folder: Path, book: BookInfo,
             m4b = _Encoder(m4b_path, args, sample_rate,
                            extra_inputs=["-f", "ffmetadata", "-i", str(meta_path)])
         for plan in plans:
-            gain = chapter_gain_db(measure_chapter(plan, sample_rate), profile)
+            if any(isinstance(item, tuple) for item in plan.items):
+                gain = 0.0  # each voice has its gain already: nothing to measure
+                stream = gained(plan.items, sample_rate)
+            else:
+                gain = chapter_gain_db(measure_chapter(plan, sample_rate), profile)
+                stream = _processed(plan, gain, sample_rate)
             out.gains_db.append(gain)
             mp3 = None
             path = None
@@ -471,7 +503,7 @@ def encode_book(plans: list[ChapterPlan], folder: Path, book: BookInfo,
                 mp3 = _mp3_encoder(path, profile, sample_rate)
             samples = 0
             try:
-                for data in _processed(plan, gain, sample_rate):
+                for data in stream:
                     samples += len(data) // 4
                     if mp3:
                         mp3.write(data)

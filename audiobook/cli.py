@@ -129,8 +129,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from audiobook.render import clean_cache, default_cache_dir
 
     folder = args.cache or default_cache_dir()
-    files, size = clean_cache(folder)
-    print(f"Removed {files} clip(s), {size / 2**20:.1f} MB, from {folder}")
+    clips, fragments, size = clean_cache(folder)
+    print(f"Removed {clips} clip(s) and {fragments} encoded fragment(s), "
+          f"{size / 2**20:.1f} MB, from {folder}")
     return 0
 
 

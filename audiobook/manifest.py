@@ -18,7 +18,6 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from audiobook import assembler, audio
 from audiobook.assembler import BookInfo, Profile
 from audiobook.audio import atomic_target
 
@@ -29,12 +28,13 @@ MANIFEST_VERSION = 1
 def _code_digest() -> str:
     # Any change to how chapters are made invalidates every chapter made before it.
     digest = hashlib.sha256()
-    for module in (assembler, audio):
-        digest.update(Path(module.__file__).read_bytes())
+    for name in ("assembler.py", "audio.py", "fragments.py", "levels.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()
 
 
-_CODE = _code_digest()
+CODE_DIGEST = _code_digest()
+"""Digest of the modules that turn clips into files."""
 
 
 def output_digest(items: list[str | int], title: str, number: int, book: BookInfo,
@@ -42,7 +42,7 @@ def output_digest(items: list[str | int], title: str, number: int, book: BookInf
     """Digest of one output file's recipe: clip keys and pauses (ms), number, title, tags."""
     cover = hashlib.sha256(book.cover).hexdigest() if book.cover else None
     payload = json.dumps({
-        "code": _CODE, "items": items, "title": title, "number": number,
+        "code": CODE_DIGEST, "items": items, "title": title, "number": number,
         "book": [book.title, book.author, book.chapters, book.narrator, cover],
         "profile": asdict(profile), "extra": extra,
     }, sort_keys=True, ensure_ascii=False)

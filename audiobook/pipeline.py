@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 from bisect import bisect_right
-from collections.abc import Iterator, Set
+from collections.abc import Iterable, Iterator, Set
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -241,20 +241,6 @@ def credits(book: Book, cast: Cast) -> tuple[str, str]:
 
 
 
-class _Cancellable(list):
-    """A chapter's items that stop the encoder mid-chapter once the build is cancelled."""
-
-    def __init__(self, items, cancelled: threading.Event):
-        super().__init__(items)
-        self.cancelled = cancelled
-
-    def __iter__(self):
-        for item in super().__iter__():
-            if self.cancelled.is_set():
-                raise BuildError("cancelled")
-            yield item
-
-
 def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[list[str | int]]:
     from audiobook.render import ClipRequest, clip_key, engine_version
     version = engine_version(engine)
@@ -273,65 +259,145 @@ def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[li
     return out
 
 
+def _calibration(sequences: list[list[ClipRequest | int]], engine: str
+                 ) -> tuple[list[ClipRequest], dict]:
+    """The calibration clip of every voice used, and each voice's calibration clip key."""
+    from audiobook.levels import calibration_request
+    from audiobook.render import ClipRequest, clip_key, engine_version
+
+    version = engine_version(engine)
+    requests: dict = {}
+    for seq in sequences:
+        for x in seq:
+            if isinstance(x, ClipRequest) and x.settings not in requests:
+                requests[x.settings] = calibration_request(x.settings)
+    return list(requests.values()), {s: clip_key(r, engine, version)
+                                     for s, r in requests.items()}
+
+
+def _voice_gains(cal_keys: Iterable[str], cache: Path, rules: Profile) -> dict[str, float]:
+    """Each voice's gain, by calibration clip key (the clips must be in the cache)."""
+    from audiobook.levels import clip_loudness, voice_gain_db
+    from audiobook.render import clip_path
+
+    return {key: voice_gain_db(clip_loudness(clip_path(cache, key)), rules)
+            for key in set(cal_keys)}
+
+
+def _with_levels(sequences: list[list[ClipRequest | int]], keys: list[list[str | int]],
+                 cal_key: dict) -> list[list[tuple[str, str] | int]]:
+    """Clip keys paired with their voice's calibration key; pauses as they are."""
+    return [[k if isinstance(k, int) else (k, cal_key[x.settings])
+             for x, k in zip(seq, row, strict=True)]
+            for seq, row in zip(sequences, keys, strict=True)]
+
+
 def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest | int]],
                       folder: Path, info: BookInfo, rules: Profile, cache: Path, engine: str,
-                      jobs: int | None, progress: bool, clip_timeout: float) -> BookOutput:
-    """One MP3 per chapter, each encoded as soon as its clips exist, while later chapters
-    are still being spoken; chapters unchanged since the last build are kept as they are."""
+                      jobs: int | None, progress: bool, clip_timeout: float,
+                      keep_whole: bool = False) -> BookOutput:
+    """One MP3 per chapter, made of fragments encoded as soon as their chapter's clips
+    exist, while later chapters are still being spoken. Chapters unchanged since the last
+    build are kept as they are; fragments already in the cache are not encoded again."""
+    from collections import Counter
+
     from tqdm import tqdm
 
-    from audiobook.assembler import (
-        BookOutput,
-        chapter_filename,
-        chapter_gain_db,
-        encode_chapter,
-        measure_chapter,
+    from audiobook.assembler import chapter_filename
+    from audiobook.fragments import (
+        encode_fragment,
+        fragment_path,
+        frame_samples,
+        join_fragments,
+        planned_frames,
+        split_fragments,
     )
     from audiobook.manifest import Manifest, output_digest
     from audiobook.render import ClipRequest, clip_path, default_jobs, render_chapters
 
     manifest = Manifest(folder)
     keys = _clip_keys(sequences, engine)
-    names, digests, results = [], [], {}
-    for number, (plan, row) in enumerate(zip(plans, keys, strict=True), 1):
+    # Every voice is brought to the target by its own gain, measured on a calibration clip.
+    calibration, cal_key = _calibration(sequences, engine)
+    leveled = _with_levels(sequences, keys, cal_key)
+    names, digests, fragments, results = [], [], [], {}
+    for number, (plan, seq, row) in enumerate(zip(plans, sequences, leveled, strict=True), 1):
         plan.index = number
+        frags = split_fragments([x if isinstance(x, int) else x.text for x in seq], row, rules)
         name = chapter_filename(plan, len(plans))
-        digest = output_digest(row, plan.title, number, info, rules)
+        digest = output_digest([f.digest for f in frags], plan.title, number, info, rules)
         names.append(name)
         digests.append(digest)
+        fragments.append(frags)
         entry = manifest.reusable(name, digest)
         if entry:
             results[number - 1] = (entry["seconds"], entry["gain_db"])
-    manifest.keep_only(set(names))
-    manifest.set_whole(None)
+    whole = manifest.whole if keep_whole else None
+    manifest.keep_only(set(names) | set(whole["files"] if whole else ()))
+    manifest.set_whole(whole)
     todo = [i for i in range(len(plans)) if i not in results]
-    # Longest chapters first: the last encodes to finish are short ones.
-    todo.sort(key=lambda i: -sum(len(x.text) for x in sequences[i]
-                                 if isinstance(x, ClipRequest)))
+    if not todo:
+        return _streamed_output(plans, folder, names, results)
+    gains: dict[str, float] = {}
     cancelled = threading.Event()
+    lock = threading.Lock()
+    left = {i: len(fragments[i]) for i in todo}
 
-    def encode(i: int) -> None:
-        plan = plans[i]
-        plan.items = _Cancellable([clip_path(cache, k) if isinstance(k, str) else k
-                                   for k in keys[i]], cancelled)
-        gain = chapter_gain_db(measure_chapter(plan), rules)
-        seconds = encode_chapter(plan, folder / names[i], info, profile=rules, gain_db=gain)
-        manifest.record(names[i], digests[i], seconds=seconds, gain_db=gain)
-        results[i] = (seconds, gain)
+    def finish(i: int) -> None:
+        frames, gain_keys = 0, Counter()
+        for frag in fragments[i]:
+            items = [x if isinstance(x, int) else clip_path(cache, x[0]) for x in frag.items]
+            frames += planned_frames(items, rules.sample_rate)[0]
+            gain_keys.update(x[1] for x in frag.items if not isinstance(x, int))
+        join_fragments([fragment_path(cache, f.digest) for f in fragments[i]],
+                       folder / names[i], plans[i], info)
+        seconds = frames * frame_samples(rules.sample_rate) / rules.sample_rate
+        main_gain = gains[gain_keys.most_common(1)[0][0]] if gain_keys else 0.0
+        manifest.record(names[i], digests[i], seconds=seconds, gain_db=main_gain)
+        results[i] = (seconds, main_gain)
         bar.update(1)
+
+    def encode(i: int, k: int) -> None:
+        if cancelled.is_set():
+            raise BuildError("cancelled")
+        frag = fragments[i][k]
+        path = fragment_path(cache, frag.digest)
+        if not path.exists():
+            items = [x if isinstance(x, int) else (clip_path(cache, x[0]), gains[x[1]])
+                     for x in frag.items]
+            encode_fragment(items, path, rules, rules.sample_rate, cancelled)
+        with lock:
+            left[i] -= 1
+            last = not left[i]
+        if last:
+            finish(i)
 
     workers = jobs or default_jobs()
     futures: list[Future] = []
-    requests = [[x for x in sequences[i] if isinstance(x, ClipRequest)] for i in todo]
+    # The calibration clips come first (index 0), then each chapter still to make.
+    requests = [calibration] + [
+        [x for x in sequences[i] if isinstance(x, ClipRequest)] for i in todo]
+    waiting: list[int] = []
     bar = tqdm(total=len(todo), desc="Encoding", unit="chapter", disable=not progress,
                position=1)
     encoders = ThreadPoolExecutor(workers, thread_name_prefix="encode")
+
+    def submit(i: int) -> None:
+        futures.extend(encoders.submit(encode, i, k) for k in range(len(fragments[i])))
+
     try:
         with closing(render_chapters(requests, cache, engine, jobs, progress,
-                                     names=[plans[i].title for i in todo],
+                                     names=["voice levels"] + [plans[i].title for i in todo],
                                      clip_timeout=clip_timeout)) as ready:
             for k in ready:
-                futures.append(encoders.submit(encode, todo[k]))
+                if k == 0:
+                    gains.update(_voice_gains(cal_key.values(), cache, rules))
+                    for i in waiting:
+                        submit(i)
+                elif gains or not calibration:
+                    submit(todo[k - 1])
+                else:
+                    waiting.append(todo[k - 1])
                 for future in futures:
                     if future.done():
                         future.result()  # an encoder failed: stop speaking
@@ -344,6 +410,13 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
     finally:
         encoders.shutdown(wait=True, cancel_futures=True)
         bar.close()
+    return _streamed_output(plans, folder, names, results)
+
+
+def _streamed_output(plans: list[ChapterPlan], folder: Path, names: list[str],
+                     results: dict[int, tuple[float, float]]) -> BookOutput:
+    from audiobook.assembler import BookOutput
+
     out = BookOutput()
     for i, plan in enumerate(plans):
         seconds, gain = results[i]
@@ -355,9 +428,12 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
 def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | int]],
                   folder: Path, info: BookInfo, rules: Profile, wanted: tuple[str, ...],
                   cache: Path, engine: str, jobs: int | None, progress: bool,
-                  clip_timeout: float) -> BookOutput:
+                  clip_timeout: float, keep: Set[str] = frozenset()) -> BookOutput:
     """An M4B, or chapters split by length (ACX): every clip first, then one encoding pass,
-    skipped when the last build into this folder made the same files from the same clips."""
+    skipped when the last build into this folder made the same files from the same clips.
+
+    Loudness targets (LUFS) are met by each voice's own gain, as in MP3 chapters; an RMS
+    target (ACX) by measuring each file. `keep` names other files of this build."""
     from tqdm import tqdm
 
     from audiobook.assembler import BookOutput, encode_book, split_long_chapter
@@ -366,7 +442,9 @@ def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | i
 
     manifest = Manifest(folder)
     keys = _clip_keys(sequences, engine)
-    digest = output_digest([[plan.title, *row] for plan, row in zip(plans, keys, strict=True)],
+    calibration, cal_key = _calibration(sequences, engine) if rules.loudness == "lufs" else ([], {})
+    rows = _with_levels(sequences, keys, cal_key) if cal_key else keys
+    digest = output_digest([[plan.title, *row] for plan, row in zip(plans, rows, strict=True)],
                            "", 0, info, rules, extra=",".join(wanted))
     record = manifest.whole
     if record and record.get("digest") == digest and all(
@@ -375,13 +453,17 @@ def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | i
                     for name, seconds, title in record["chapters"]]
         m4b = folder / record["m4b"] if record.get("m4b") else None
         return BookOutput(chapters, m4b, record["gains_db"])
-    requests = [[x for x in seq if isinstance(x, ClipRequest)] for seq in sequences]
+    requests = [calibration] + [[x for x in seq if isinstance(x, ClipRequest)]
+                                for seq in sequences]
     for _ in render_chapters(requests, cache, engine, jobs, progress,
-                             names=[plan.title for plan in plans], clip_timeout=clip_timeout):
+                             names=["voice levels"] + [plan.title for plan in plans],
+                             clip_timeout=clip_timeout):
         pass
+    gains = _voice_gains(cal_key.values(), cache, rules)
     parts: list[ChapterPlan] = []
-    for plan, row in zip(plans, keys, strict=True):
-        plan.items = [clip_path(cache, k) if isinstance(k, str) else k for k in row]
+    for plan, row in zip(plans, rows, strict=True):
+        plan.items = [k if isinstance(k, int) else clip_path(cache, k) if isinstance(k, str)
+                      else (clip_path(cache, k[0]), gains[k[1]]) for k in row]
         plan.split_after_ms = PAUSE_BETWEEN_PARAGRAPHS_MS
         if rules.max_file_seconds:
             parts += split_long_chapter(plan, rules.max_file_seconds)
@@ -395,7 +477,7 @@ def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | i
                              m4b_name=f"{folder.name}.m4b", progress=lambda: bar.update(1))
     written = [p.name for p, _, _ in output.chapters if p] + ([output.m4b.name]
                                                               if output.m4b else [])
-    manifest.keep_only(set(written))
+    manifest.keep_only(set(written) | set(keep))
     for name in written:
         manifest.record(name, digest)
     manifest.set_whole({"digest": digest, "files": written, "gains_db": output.gains_db,
@@ -471,12 +553,19 @@ def build(
                     cover=cover_data or book.cover, narrator=NARRATED_BY)
     configure_pydub()
     try:
-        if "m4b" in wanted or rules.max_file_seconds:
+        if "mp3" in wanted and rules.loudness == "lufs" and not rules.max_file_seconds:
+            # MP3 chapters from fragments; an M4B, when asked for too, in one more pass.
+            output = _encode_streaming(plans, sequences, folder, info, rules, cache_dir,
+                                       engine, jobs, progress, clip_timeout,
+                                       keep_whole="m4b" in wanted)
+            if "m4b" in wanted:
+                output.m4b = _encode_whole(
+                    plans, sequences, folder, info, rules, ("m4b",), cache_dir, engine, jobs,
+                    progress, clip_timeout,
+                    keep={path.name for path, _, _ in output.chapters}).m4b
+        else:
             output = _encode_whole(plans, sequences, folder, info, rules, wanted, cache_dir,
                                    engine, jobs, progress, clip_timeout)
-        else:
-            output = _encode_streaming(plans, sequences, folder, info, rules, cache_dir,
-                                       engine, jobs, progress, clip_timeout)
     finally:
         if temp_cache:
             shutil.rmtree(temp_cache, ignore_errors=True)

@@ -95,26 +95,29 @@ def clip_path(cache: Path, key: str) -> Path:
     return cache / "clips" / key[:2] / f"{key}.wav"
 
 
-def clean_cache(cache: Path) -> tuple[int, int]:
-    """Delete every clip (and leftover temporary file) in a cache; return (files, bytes).
+def clean_cache(cache: Path) -> tuple[int, int, int]:
+    """Delete every clip, encoded fragment and loudness note (and leftover temporary
+    file) in a cache; return (clips, fragments, bytes).
 
-    Only the cache's own `clips` folder is touched, whatever folder is named.
+    Only the cache's own `clips` and `fragments` folders are touched, whatever folder is named.
     """
-    files = size = 0
-    clips = cache / "clips"
-    if not clips.is_dir():
-        return 0, 0
-    for path in sorted(clips.glob("*/*"), reverse=True):
-        if path.is_file() and (path.suffix == ".wav" or path.name.endswith(".part")):
-            size += path.stat().st_size
-            files += path.suffix == ".wav"
-            path.unlink()
-    for sub in clips.iterdir():
-        if sub.is_dir() and not any(sub.iterdir()):
-            sub.rmdir()
-    if not any(clips.iterdir()):
-        clips.rmdir()
-    return files, size
+    counts = {".wav": 0, ".mp3": 0}
+    size = 0
+    for folder, suffix in ((cache / "clips", ".wav"), (cache / "fragments", ".mp3")):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*/*"), reverse=True):
+            if path.is_file() and (path.suffix in (suffix, ".lufs")
+                                   or path.name.endswith(".part")):
+                size += path.stat().st_size
+                counts[suffix] += path.suffix == suffix
+                path.unlink()
+        for sub in folder.iterdir():
+            if sub.is_dir() and not any(sub.iterdir()):
+                sub.rmdir()
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return counts[".wav"], counts[".mp3"], size
 
 
 def default_jobs() -> int:

@@ -28,7 +28,7 @@ def test_clean_deletes_the_clips_and_nothing_else(tmp_path, capsys):
     assert "Removed 3 clip(s)" in capsys.readouterr().out
     assert not any(p.exists() for p in paths.values()) and not leftover.exists()
     assert (cache / "notes.txt").read_text() == "mine"
-    assert clean_cache(cache) == (0, 0)  # nothing left: cleaning again is harmless
+    assert clean_cache(cache) == (0, 0, 0)  # nothing left: cleaning again is harmless
 
 
 def test_clean_uses_the_default_cache(monkeypatch, tmp_path, capsys):
@@ -36,7 +36,8 @@ def test_clean_uses_the_default_cache(monkeypatch, tmp_path, capsys):
     render_clips([ClipRequest("One clip.", VoiceSettings("fake/en"))], tmp_path / "audiobook",
                  engine="fake", jobs=1, progress=False)
     assert main(["clean"]) == 0
-    assert f"Removed 1 clip(s), 0.0 MB, from {tmp_path / 'audiobook'}" in capsys.readouterr().out
+    assert (f"Removed 1 clip(s) and 0 encoded fragment(s), 0.0 MB, from "
+            f"{tmp_path / 'audiobook'}") in capsys.readouterr().out
 
 
 def test_help_documents_the_cache_options_and_clean():
