@@ -211,12 +211,38 @@ _HE = re.compile(r"\b(?:he|his|him|himself)\b")
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
 
 
+UNMARRIED_TITLES = ("miss", "mademoiselle", "mlle")
+
+
+def _title_kind(name: str) -> str:
+    """What a title says about its bearer: `male`, `miss`, `female`, `unknown`; "" untitled.
+
+    `Miss Hale` and `Mrs. Hale` are two people (a daughter and her mother), so
+    the unmarried titles are a kind of their own.
+    """
+    title, _ = split_title(name)
+    if title is None:
+        return ""
+    return "miss" if title in UNMARRIED_TITLES else gender_from_title(name)
+
+
+def _couples(counts: Counter) -> set[str]:
+    """Surnames borne with titles of both genders (`Mr. Hale`, `Mrs. Hale`, `Miss Hale`)."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for name in counts:
+        kind = _title_kind(name)
+        if kind in ("male", "female", "miss"):
+            kinds[split_title(name)[1]].add("male" if kind == "male" else "female")
+    return {key for key, found in kinds.items() if len(found) > 1}
+
+
 def _group_forms(counts: Counter) -> list[Counter]:
     """Forms of one person together: `Marilla`, `Marilla Cuthbert`; `Mr. Darcy`, `Darcy`.
 
     Full names (first and last) anchor the groups; a shorter form joins the one
     full name it can belong to, and stays apart when it could be several people
-    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`).
+    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`, or
+    `Mr. Hale` and `Mrs. Hale` with one `Ada Hale`: a couple).
     """
     anchors: dict[str, Counter] = {}
     by_first: dict[str, list[str]] = defaultdict(list)
@@ -230,6 +256,7 @@ def _group_forms(counts: Counter) -> list[Counter]:
                 anchors[key] = Counter()
                 by_first[words[0]].append(key)
                 by_last[words[-1]].append(key)
+    couples = _couples(counts)
     singles: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for name, n in counts.items():
         title, bare = split_title(name)
@@ -238,20 +265,56 @@ def _group_forms(counts: Counter) -> list[Counter]:
         if key in anchors:
             anchors[key][name] += n
             continue
-        owners = by_last.get(key, []) if title else by_first.get(key, []) or by_last.get(key, [])
+        if key in couples:
+            owners = []  # which of the couple the one full name is, the title can't tell
+        elif title:
+            owners = by_last.get(key, [])
+        else:
+            owners = by_first.get(key, []) or by_last.get(key, [])
         if len(owners) == 1:
             anchors[owners[0]][name] += n
         else:
-            singles[(key, gender_from_title(name) if title else "")][name] += n
-    # A bare name and its titled forms (`Darcy`, `Mr. Darcy`) are one person,
-    # unless titles of both genders go with it (`Mr. Bennet`, `Mrs. Bennet`).
+            singles[(key, _title_kind(name))][name] += n
+    # A bare name and its titled forms (`Darcy`, `Mr. Darcy`) are one person. With
+    # titles of both genders (`Mr. Hale`, `Mrs. Hale`) a bare surname is the man's:
+    # women are seldom called by their surname alone.
     for (key, kind) in list(singles):
         if kind:
             continue
         titled = [k for k in singles if k[0] == key and k[1]]
+        if len(titled) > 1:
+            titled = [k for k in titled if k[1] == "male"] if key in couples else []
         if len(titled) == 1:
             singles[titled[0]].update(singles.pop((key, kind)))
     return [g for g in anchors.values() if g] + [g for g in singles.values() if g]
+
+
+def _surname(forms: Counter) -> str | None:
+    """The surname of a group of forms: last of a full name or after a title (`Mrs. Hale`)."""
+    for form in sorted(forms, key=lambda f: -len(f)):
+        title, bare = split_title(form)
+        words = bare.split()
+        if words and words[0] not in ("The", "the") and (title or len(words) > 1):
+            return words[-1]
+    return None
+
+
+def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
+    """The name to print: the full name when the text uses it (`Mike Campbell`), else the
+    form the tags use most; in a family sharing a surname (`Ada Hale`, `Mrs. Hale`), the
+    first name when the text mostly uses it alone: the surname tells them apart no more;
+    and `Mr. Hale` rather than `Hale` when there is a `Mrs. Hale` too."""
+    name = max(forms, key=lambda f: (len(split_title(f)[1].split()) > 1, forms[f]))
+    title, bare = split_title(name)
+    words = bare.split()
+    if title is None and bare in couples:
+        titled = [f for f in forms if split_title(f)[0] is not None]
+        return max(titled, key=forms.get) if titled else name
+    if title is None and len(words) > 1 and words[-1] in family:
+        first = max((f for f in forms if f.split() == words[:1]), key=forms.get, default=None)
+        if first is not None and forms[first] > forms[name]:
+            return first
+    return name
 
 
 def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
@@ -281,14 +344,16 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
         if longer != name:
             counts[longer] += 1
     groups = _group_forms(counts)
+    # Surnames more than one character bears (`Ada Hale`, `Tom Hale`, `Mrs. Hale`).
+    bearers = Counter(filter(None, (_surname(forms) for forms in groups)))
+    family = {last for last, n in bearers.items() if n > 1}
+    couples = _couples(counts)
     characters = []
     for forms in groups:
         total = sum(forms.values())
         if total < min_tags:
             continue
-        # The full name (`Mike Campbell`) is the canonical one when the text uses it:
-        # unambiguous in a cast file; else the form the speech tags use most.
-        name = max(forms, key=lambda f: (len(split_title(f)[1].split()) > 1, forms[f]))
+        name = _canonical(forms, family, couples)
         aliases = sorted(f for f in forms if f != name)
         gender = "unknown"
         for form in [name, *aliases]:

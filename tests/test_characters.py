@@ -48,3 +48,39 @@ def test_cast_characters_win():
                       '"So," said Ulla.\n\n"Yes," said Ulla.')
     found = find_characters(book.text, segment_book(book), known=[Character("Tam Ross")])
     assert [c.name for c in found] == ["Ulla"]
+
+
+def test_miss_and_mrs_of_one_surname_are_two_people():
+    text = ('"Rain," said Mrs. Odell.\n\n"Sun," said Miss Odell.\n\n'
+            '"Wind," said Mrs. Odell.\n\n"Snow," said Miss Odell.')
+    found = characters(text)
+    assert "Mrs. Odell" in found and "Miss Odell" in found
+    assert "Miss Odell" not in found["Mrs. Odell"].aliases
+
+
+def test_a_couple_keeps_its_titles_and_the_bare_surname_is_the_husband():
+    text = ("Wenna Pask was born a Pask. Wenna Pask married late.\n\n"
+            '"Bread," said Mr. Pask.\n\n"Butter," said Mrs. Pask.\n\n'
+            '"Jam," said Pask.\n\n"Honey," said Pask.\n\n"Salt," said Wenna.')
+    found = characters(text)
+    # Mr. and Mrs. Pask are not folded into the one full name, Wenna Pask.
+    assert "Mr. Pask" in found and "Mrs. Pask" in found
+    assert found["Mr. Pask"].aliases == ["Pask"]
+    assert not {"Mr. Pask", "Mrs. Pask", "Pask"} & set(found["Wenna Pask"].aliases)
+
+
+def test_in_a_family_the_first_name_is_the_name():
+    text = ("Ivo Marsh and Hedda Marsh lived by the mill. Ivo Marsh was older.\n\n"
+            "Hedda Marsh was taller.\n\n"
+            + "\n\n".join(['"Go," said Ivo.', '"Stay," said Hedda.'] * 3)
+            + '\n\n"Supper," said Mrs. Marsh.')
+    found = characters(text)
+    assert "Ivo" in found and "Hedda" in found
+    assert found["Ivo"].aliases == ["Ivo Marsh"]
+
+
+def test_without_a_family_the_full_name_is_the_name():
+    text = ("Ivo Marsh lived by the mill. Ivo Marsh was old.\n\n"
+            + "\n\n".join(['"Go," said Ivo.', '"Stay," said Hedda.'] * 3))
+    found = characters(text)
+    assert "Ivo Marsh" in found and found["Ivo Marsh"].aliases == ["Ivo"]
