@@ -317,6 +317,73 @@ def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
     return name
 
 
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
+_ENDS_IN_TITLE = re.compile(rf"\b(?:{_TITLE_RE})\.?\s+$")
+
+
+def _first_person(segments: list[Segment]) -> tuple[bool, str, str]:
+    """Whether the narration says "I" (a first-person narrator), and the narration and
+    dialogue text."""
+    narration = " ".join(s.text for s in segments if s.kind == "narration")
+    dialogue = " ".join(s.text for s in segments if s.kind == "dialogue")
+    words = narration.count(" ") + 1
+    return len(_FIRST_PERSON.findall(narration)) >= 0.01 * words, narration, dialogue
+
+
+def _merge_narrator_names(groups: list[Counter], tags: Counter, segments: list[Segment],
+                          text: str) -> list[Counter]:
+    """One narrator for a first name and a surname only others say (`Jo`, `Mr. Penn`).
+
+    A first-person narrator is never tagged by name ("I said"): friends call them
+    by their first name and strangers by title and surname, and both turn up only
+    inside quotes. When the name most often said that way is a first name (never
+    after a title) and one titled surname stands out among the others said that
+    way, borne by no other character, they are the narrator's first name and
+    surname (`Jo Penn`).
+    """
+    candidates = [i for i, forms in enumerate(groups) if sum(forms.values()) >= 3
+                  and sum(tags[f] for f in forms) <= 0.2 * sum(forms.values())]
+    if not candidates:
+        return groups
+    first_person, narration, dialogue = _first_person(segments)
+    if not first_person:
+        return groups
+    # How much more each group is named in quotes than in narration.
+    owner = {f: i for i in candidates for f in groups[i]}
+    pattern = re.compile(r"\b(?:" + "|".join(
+        re.escape(f) for f in sorted(owner, key=len, reverse=True)) + r")\b")
+    in_dialogue, in_narration = Counter(), Counter()
+    for found, part in ((in_dialogue, dialogue), (in_narration, narration)):
+        found.update(owner[m] for m in pattern.findall(part))
+    scores = [0.0] * len(groups)
+    for i in candidates:
+        score = in_dialogue[i] / (1 + in_narration[i]) ** 2
+        scores[i] = score if in_dialogue[i] >= 3 and score >= 1 else 0.0
+    best = max(candidates, key=scores.__getitem__)
+    if not scores[best] or len(groups[best]) != 1:
+        return groups
+    (name,) = groups[best]
+    if " " in name or any(_ENDS_IN_TITLE.search(text, max(0, m.start() - 16), m.start())
+                          for m in re.finditer(rf"\b{re.escape(name)}\b", text)):
+        return groups  # a surname (`Dr. Penn`), not a first name
+    surnames = []
+    for i, forms in enumerate(groups):
+        bare = {split_title(f)[1] for f in forms}
+        if scores[i] and len(bare) == 1 and any(split_title(f)[0] for f in forms):
+            (surname,) = bare
+            others = [f for j, g in enumerate(groups) if j != i for f in g
+                      if f.split()[-1] == surname]
+            if " " not in surname and not others:
+                surnames.append(i)
+    surnames.sort(key=scores.__getitem__, reverse=True)
+    if not surnames or len(surnames) > 1 and scores[surnames[1]] * 2 > scores[surnames[0]]:
+        return groups
+    last = groups[surnames[0]]
+    merged = groups[best] + last
+    merged[f"{name} {split_title(next(iter(last)))[1]}"] += 1
+    return [g for i, g in enumerate(groups) if i not in (best, surnames[0])] + [merged]
+
+
 def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
                     known: list[Character] | None = None) -> list[Character]:
     """Characters named in speech tags, with titled and bare forms merged.
@@ -325,7 +392,8 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     by a short form such as a first name) are left out, and so are unnamed
     descriptions (`the doctor`): a cast file's characters always win.
     """
-    counts = tag_names(segments, text)
+    tags = tag_names(segments, text)
+    counts = Counter(tags)
     for name, n in vocative_names(segments).items():
         if n >= 3:  # called by name often: a character, maybe the narrator
             counts[name] += n
@@ -343,7 +411,7 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
         longer = stats.full_name(name) if name[:1].isupper() else name
         if longer != name:
             counts[longer] += 1
-    groups = _group_forms(counts)
+    groups = _merge_narrator_names(_group_forms(counts), tags, segments, text)
     # Surnames more than one character bears (`Ada Hale`, `Tom Hale`, `Mrs. Hale`).
     bearers = Counter(filter(None, (_surname(forms) for forms in groups)))
     family = {last for last, n in bearers.items() if n > 1}

@@ -84,3 +84,35 @@ def test_without_a_family_the_full_name_is_the_name():
             + "\n\n".join(['"Go," said Ivo.', '"Stay," said Hedda.'] * 3))
     found = characters(text)
     assert "Ivo Marsh" in found and found["Ivo Marsh"].aliases == ["Ivo"]
+
+
+FIRST_PERSON_STORY = "\n\n".join([
+    "I walked down to the harbour with my bag. I was tired and my boots hurt.",
+    '"Morning, Oskar," said Lile. "You look like rain."',
+    '"I feel like rain," I said.',
+    "Lile laughed at me and I laughed too.",
+    '"Will you come to supper, Oskar?" asked Lile.',
+    '"Perhaps," I said.',
+    "The clerk at the office looked up when I came in.",
+    '"A letter for you, Mr. Trask," said the clerk. "Sign here, Mr. Trask."',
+    "I signed it and went out to my boat.",
+    '"Good luck, Oskar," said Lile.',
+    '"Safe home, Mr. Trask," said the clerk.',
+])
+
+
+def test_a_first_person_narrators_first_name_and_surname_are_one_person():
+    found = characters(FIRST_PERSON_STORY)
+    assert "Oskar Trask" in found
+    assert {"Oskar", "Mr. Trask"} <= set(found["Oskar Trask"].aliases)
+    assert "Lile" in found
+
+
+def test_third_person_names_said_in_quotes_are_not_merged():
+    story = FIRST_PERSON_STORY
+    for first, third in [("I walked", "Nell walked"), ("I was", "she was"), ("my ", "her "),
+                         ('," I said', '," she said'), ("at me and I", "at her and she"),
+                         ("when I came", "when she came"), ("I signed", "She signed")]:
+        story = story.replace(first, third)
+    found = characters(story)
+    assert "Oskar Trask" not in found and "Oskar" in found
