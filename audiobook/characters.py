@@ -41,9 +41,16 @@ NAME_PATTERN = (
     rf"(?:[Tt]he\s+)?(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
     r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
 )
+# A title of rank or office alone after the article names someone too (`the count`,
+# `the Duchess`); kin words and forms of address do not (`the father`, `the lady`).
+RANKS = ("king", "queen", "prince", "princess", "duke", "duchess", "count", "countess",
+         "baron", "doctor", "captain", "general", "commander", "colonel", "major",
+         "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge", "officer",
+         "detective", "agent", "president", "reverend")
+_TITLE_ALONE = r"[Tt]he\s+(?:" + "|".join(sorted(RANKS, key=len, reverse=True)) + r")(?!\w)"
 _VERB = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
-TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN})\b")
-TAG_BEFORE = re.compile(rf"({NAME_PATTERN})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
+TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN}|{_TITLE_ALONE})\b")
+TAG_BEFORE = re.compile(rf"({NAME_PATTERN}|{_TITLE_ALONE})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
 
 # Capitalized words that are not names even when they stand next to a speech verb.
 STOPWORDS = frozenset("""
@@ -88,6 +95,9 @@ def split_title(name: str) -> tuple[str | None, str]:
 
 def gender_from_title(name: str) -> str:
     title, _ = split_title(name)
+    words = name.split()
+    if title is None and len(words) == 2 and words[0].lower() in ARTICLES:
+        title = words[1].rstrip(".").lower()  # `the Duchess`
     if title in MALE_TITLES:
         return "male"
     if title in FEMALE_TITLES:
@@ -105,8 +115,12 @@ def clean_name(name: str) -> str | None:
             words[0].rstrip(".").lower() not in TITLES):
         words = words[1:]
         article = False
-    if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
+    if not words:
         return None
+    if len(words) == 1 and words[0].rstrip(".").lower() in TITLES:
+        # `the Count` is someone; a title alone without the article is not a name.
+        rank = article and words[0].lower() in RANKS
+        return "The " + words[0].capitalize() if rank else None
     if article:
         # `the Hatter`: a description used as a name keeps its article.
         return "The " + " ".join(words)
@@ -286,7 +300,29 @@ def _group_forms(counts: Counter) -> list[Counter]:
             titled = [k for k in titled if k[1] == "male"] if key in couples else []
         if len(titled) == 1:
             singles[titled[0]].update(singles.pop((key, kind)))
-    return [g for g in anchors.values() if g] + [g for g in singles.values() if g]
+    groups = [g for g in anchors.values() if g] + [g for g in singles.values() if g]
+    return _join_title_alone(groups)
+
+
+_SAME_TITLE = {"dr": "doctor", "rev": "reverend"}
+
+
+def _join_title_alone(groups: list[Counter]) -> list[Counter]:
+    """`the Count` is the one character the text names with that title (`Count Orsi`)."""
+    out = list(groups)
+    for forms in groups:
+        words = next(iter(forms)).split()
+        if len(forms) != 1 or len(words) != 2 or words[0] != "The" or (
+                words[1].lower() not in RANKS):
+            continue
+        title = words[1].lower()
+        owners = [g for g in out if g is not forms and any(
+            _SAME_TITLE.get(split_title(f)[0], split_title(f)[0]) == title
+            and f.split()[0] != "The" for f in g)]
+        if len(owners) == 1:
+            owners[0].update(forms)
+            out.remove(forms)
+    return out
 
 
 def _surname(forms: Counter) -> str | None:
@@ -304,7 +340,9 @@ def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
     form the tags use most; in a family sharing a surname (`Ada Hale`, `Mrs. Hale`), the
     first name when the text mostly uses it alone: the surname tells them apart no more;
     and `Mr. Hale` rather than `Hale` when there is a `Mrs. Hale` too."""
-    name = max(forms, key=lambda f: (len(split_title(f)[1].split()) > 1, forms[f]))
+    # A proper name beats a description (`Count Orsi`, `the Count`).
+    name = max(forms, key=lambda f: (not f.startswith("The "),
+                                     len(split_title(f)[1].split()) > 1, forms[f]))
     title, bare = split_title(name)
     words = bare.split()
     if title is None and bare in couples:

@@ -116,3 +116,25 @@ def test_third_person_names_said_in_quotes_are_not_merged():
         story = story.replace(first, third)
     found = characters(story)
     assert "Oskar Trask" not in found and "Oskar" in found
+
+
+def test_a_rank_after_the_article_is_a_character_with_its_gender():
+    text = '"Off with it," said the Duchess.\n\n"At once," said the Duchess.'
+    found = characters(text)
+    assert "The Duchess" in found and found["The Duchess"].gender == "female"
+
+
+def test_a_lowercase_rank_is_found_and_joins_the_one_name_with_that_title():
+    text = ("Count Orsi bowed to us.\n\n"
+            '"Welcome," said Count Orsi.\n\n"More wine?" said the count.\n\n'
+            '"Another glass," the count said.\n\n"Yes," said Mina.')
+    found = characters(text)
+    assert "Count Orsi" in found and "The Count" in found["Count Orsi"].aliases
+    assert "The Count" not in found
+
+
+def test_kin_words_and_forms_of_address_alone_are_not_characters():
+    text = ('"Home," said the father.\n\n"Now," said the father.\n\n'
+            '"Tea," said the lady.\n\n"Yes," said the lady.')
+    found = characters(text)
+    assert "The Father" not in found and "The Lady" not in found
