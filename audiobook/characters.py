@@ -202,27 +202,40 @@ def tag_names(segments: list[Segment], text: str) -> Counter:
 
 
 def _pronoun_genders(text: str, groups: list[list[str]]) -> list[str]:
-    """Guess each group's gender from the pronouns that follow mentions of its names."""
+    """Guess each group's gender from the pronouns that follow mentions of its names.
+
+    The first pronoun in the rest of the clause is most often the name's own (`Ada
+    shook her head`) and decides when there are a few; else all the pronouns
+    shortly after, which may be anyone's.
+    """
     owner = {name: i for i, names in enumerate(groups) for name in names}
-    he = [0] * len(groups)
-    she = [0] * len(groups)
+    near = [[0, 0] for _ in groups]  # he, she: first pronoun of the clause
+    after = [[0, 0] for _ in groups]  # he, she: any pronoun shortly after
     if owner:
         pattern = re.compile(r"\b(?:" + "|".join(
             re.escape(n) for n in sorted(owner, key=len, reverse=True)) + r")\b")
         for m in pattern.finditer(text):
             i = owner[m.group(0)]
+            clause = _CLAUSE_END.search(text, m.end(), m.end() + 100)
+            p = _PRONOUN.search(text, m.end(), clause.start() if clause else m.end() + 100)
+            if p is not None:
+                near[i][p.group(0).lower().startswith(("s", "her"))] += 1
             window = text[m.end():m.end() + 120].lower()
-            he[i] += len(_HE.findall(window))
-            she[i] += len(_SHE.findall(window))
+            after[i][0] += len(_HE.findall(window))
+            after[i][1] += len(_SHE.findall(window))
     out = []
-    for h, s in zip(he, she, strict=True):
+    for (h, s), (h_after, s_after) in zip(near, after, strict=True):
+        if h + s < 3:
+            h, s = h_after, s_after
         out.append("male" if h > 1.5 * s and h >= 2 else
-                    "female" if s > 1.5 * h and s >= 2 else "unknown")
+                   "female" if s > 1.5 * h and s >= 2 else "unknown")
     return out
 
 
 _HE = re.compile(r"\b(?:he|his|him|himself)\b")
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Hh]is|himself|[Ss]he|[Hh]er|hers|herself)\b")
+_CLAUSE_END = re.compile(r"[.!?;\n\"\u201c\u201d]")
 
 
 UNMARRIED_TITLES = ("miss", "mademoiselle", "mlle")

@@ -138,3 +138,12 @@ def test_kin_words_and_forms_of_address_alone_are_not_characters():
             '"Tea," said the lady.\n\n"Yes," said the lady.')
     found = characters(text)
     assert "The Father" not in found and "The Lady" not in found
+
+
+def test_gender_from_the_first_pronoun_of_the_clause_after_the_name():
+    # After each mention of Robin, the clause goes on with her own pronoun, but a
+    # man's pronouns crowd the words after it.
+    scene = ("Robin folded her arms. He said nothing and he kept his eyes on his hands, "
+             "and he waited for him to go on.")
+    text = "\n\n".join([scene] * 4 + ['"Well?" said Robin.', '"Go," said Robin.'])
+    assert characters(text)["Robin"].gender == "female"
