@@ -41,9 +41,16 @@ NAME_PATTERN = (
     rf"(?:[Tt]he\s+)?(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
     r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
 )
+# A title of rank or office alone after the article names someone too (`the count`,
+# `the Duchess`); kin words and forms of address do not (`the father`, `the lady`).
+RANKS = ("king", "queen", "prince", "princess", "duke", "duchess", "count", "countess",
+         "baron", "doctor", "captain", "general", "commander", "colonel", "major",
+         "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge", "officer",
+         "detective", "agent", "president", "reverend")
+_TITLE_ALONE = r"[Tt]he\s+(?:" + "|".join(sorted(RANKS, key=len, reverse=True)) + r")(?!\w)"
 _VERB = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
-TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN})\b")
-TAG_BEFORE = re.compile(rf"({NAME_PATTERN})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
+TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN}|{_TITLE_ALONE})\b")
+TAG_BEFORE = re.compile(rf"({NAME_PATTERN}|{_TITLE_ALONE})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
 
 # Capitalized words that are not names even when they stand next to a speech verb.
 STOPWORDS = frozenset("""
@@ -88,6 +95,9 @@ def split_title(name: str) -> tuple[str | None, str]:
 
 def gender_from_title(name: str) -> str:
     title, _ = split_title(name)
+    words = name.split()
+    if title is None and len(words) == 2 and words[0].lower() in ARTICLES:
+        title = words[1].rstrip(".").lower()  # `the Duchess`
     if title in MALE_TITLES:
         return "male"
     if title in FEMALE_TITLES:
@@ -105,8 +115,12 @@ def clean_name(name: str) -> str | None:
             words[0].rstrip(".").lower() not in TITLES):
         words = words[1:]
         article = False
-    if not words or (len(words) == 1 and words[0].rstrip(".").lower() in TITLES):
+    if not words:
         return None
+    if len(words) == 1 and words[0].rstrip(".").lower() in TITLES:
+        # `the Count` is someone; a title alone without the article is not a name.
+        rank = article and words[0].lower() in RANKS
+        return "The " + words[0].capitalize() if rank else None
     if article:
         # `the Hatter`: a description used as a name keeps its article.
         return "The " + " ".join(words)
@@ -188,27 +202,65 @@ def tag_names(segments: list[Segment], text: str) -> Counter:
 
 
 def _pronoun_genders(text: str, groups: list[list[str]]) -> list[str]:
-    """Guess each group's gender from the pronouns that follow mentions of its names."""
+    """Guess each group's gender from the pronouns that follow mentions of its names.
+
+    The first pronoun in the rest of the clause is most often the name's own (`Ada
+    shook her head`) and decides when there are a few; else all the pronouns
+    shortly after, which may be anyone's.
+    """
     owner = {name: i for i, names in enumerate(groups) for name in names}
-    he = [0] * len(groups)
-    she = [0] * len(groups)
+    near = [[0, 0] for _ in groups]  # he, she: first pronoun of the clause
+    after = [[0, 0] for _ in groups]  # he, she: any pronoun shortly after
     if owner:
         pattern = re.compile(r"\b(?:" + "|".join(
             re.escape(n) for n in sorted(owner, key=len, reverse=True)) + r")\b")
         for m in pattern.finditer(text):
             i = owner[m.group(0)]
+            clause = _CLAUSE_END.search(text, m.end(), m.end() + 100)
+            p = _PRONOUN.search(text, m.end(), clause.start() if clause else m.end() + 100)
+            if p is not None:
+                near[i][p.group(0).lower().startswith(("s", "her"))] += 1
             window = text[m.end():m.end() + 120].lower()
-            he[i] += len(_HE.findall(window))
-            she[i] += len(_SHE.findall(window))
+            after[i][0] += len(_HE.findall(window))
+            after[i][1] += len(_SHE.findall(window))
     out = []
-    for h, s in zip(he, she, strict=True):
+    for (h, s), (h_after, s_after) in zip(near, after, strict=True):
+        if h + s < 3:
+            h, s = h_after, s_after
         out.append("male" if h > 1.5 * s and h >= 2 else
-                    "female" if s > 1.5 * h and s >= 2 else "unknown")
+                   "female" if s > 1.5 * h and s >= 2 else "unknown")
     return out
 
 
 _HE = re.compile(r"\b(?:he|his|him|himself)\b")
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Hh]is|himself|[Ss]he|[Hh]er|hers|herself)\b")
+_CLAUSE_END = re.compile(r"[.!?;\n\"\u201c\u201d]")
+
+
+UNMARRIED_TITLES = ("miss", "mademoiselle", "mlle")
+
+
+def _title_kind(name: str) -> str:
+    """What a title says about its bearer: `male`, `miss`, `female`, `unknown`; "" untitled.
+
+    `Miss Hale` and `Mrs. Hale` are two people (a daughter and her mother), so
+    the unmarried titles are a kind of their own.
+    """
+    title, _ = split_title(name)
+    if title is None:
+        return ""
+    return "miss" if title in UNMARRIED_TITLES else gender_from_title(name)
+
+
+def _couples(counts: Counter) -> set[str]:
+    """Surnames borne with titles of both genders (`Mr. Hale`, `Mrs. Hale`, `Miss Hale`)."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for name in counts:
+        kind = _title_kind(name)
+        if kind in ("male", "female", "miss"):
+            kinds[split_title(name)[1]].add("male" if kind == "male" else "female")
+    return {key for key, found in kinds.items() if len(found) > 1}
 
 
 def _group_forms(counts: Counter) -> list[Counter]:
@@ -216,7 +268,8 @@ def _group_forms(counts: Counter) -> list[Counter]:
 
     Full names (first and last) anchor the groups; a shorter form joins the one
     full name it can belong to, and stays apart when it could be several people
-    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`).
+    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`, or
+    `Mr. Hale` and `Mrs. Hale` with one `Ada Hale`: a couple).
     """
     anchors: dict[str, Counter] = {}
     by_first: dict[str, list[str]] = defaultdict(list)
@@ -230,6 +283,7 @@ def _group_forms(counts: Counter) -> list[Counter]:
                 anchors[key] = Counter()
                 by_first[words[0]].append(key)
                 by_last[words[-1]].append(key)
+    couples = _couples(counts)
     singles: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for name, n in counts.items():
         title, bare = split_title(name)
@@ -238,20 +292,147 @@ def _group_forms(counts: Counter) -> list[Counter]:
         if key in anchors:
             anchors[key][name] += n
             continue
-        owners = by_last.get(key, []) if title else by_first.get(key, []) or by_last.get(key, [])
+        if key in couples:
+            owners = []  # which of the couple the one full name is, the title can't tell
+        elif title:
+            owners = by_last.get(key, [])
+        else:
+            owners = by_first.get(key, []) or by_last.get(key, [])
         if len(owners) == 1:
             anchors[owners[0]][name] += n
         else:
-            singles[(key, gender_from_title(name) if title else "")][name] += n
-    # A bare name and its titled forms (`Darcy`, `Mr. Darcy`) are one person,
-    # unless titles of both genders go with it (`Mr. Bennet`, `Mrs. Bennet`).
+            singles[(key, _title_kind(name))][name] += n
+    # A bare name and its titled forms (`Darcy`, `Mr. Darcy`) are one person. With
+    # titles of both genders (`Mr. Hale`, `Mrs. Hale`) a bare surname is the man's:
+    # women are seldom called by their surname alone.
     for (key, kind) in list(singles):
         if kind:
             continue
         titled = [k for k in singles if k[0] == key and k[1]]
+        if len(titled) > 1:
+            titled = [k for k in titled if k[1] == "male"] if key in couples else []
         if len(titled) == 1:
             singles[titled[0]].update(singles.pop((key, kind)))
-    return [g for g in anchors.values() if g] + [g for g in singles.values() if g]
+    groups = [g for g in anchors.values() if g] + [g for g in singles.values() if g]
+    return _join_title_alone(groups)
+
+
+_SAME_TITLE = {"dr": "doctor", "rev": "reverend"}
+
+
+def _join_title_alone(groups: list[Counter]) -> list[Counter]:
+    """`the Count` is the one character the text names with that title (`Count Orsi`)."""
+    out = list(groups)
+    for forms in groups:
+        words = next(iter(forms)).split()
+        if len(forms) != 1 or len(words) != 2 or words[0] != "The" or (
+                words[1].lower() not in RANKS):
+            continue
+        title = words[1].lower()
+        owners = [g for g in out if g is not forms and any(
+            _SAME_TITLE.get(split_title(f)[0], split_title(f)[0]) == title
+            and f.split()[0] != "The" for f in g)]
+        if len(owners) == 1:
+            owners[0].update(forms)
+            out.remove(forms)
+    return out
+
+
+def _surname(forms: Counter) -> str | None:
+    """The surname of a group of forms: last of a full name or after a title (`Mrs. Hale`)."""
+    for form in sorted(forms, key=lambda f: -len(f)):
+        title, bare = split_title(form)
+        words = bare.split()
+        if words and words[0] not in ("The", "the") and (title or len(words) > 1):
+            return words[-1]
+    return None
+
+
+def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
+    """The name to print: the full name when the text uses it (`Mike Campbell`), else the
+    form the tags use most; in a family sharing a surname (`Ada Hale`, `Mrs. Hale`), the
+    first name when the text mostly uses it alone: the surname tells them apart no more;
+    and `Mr. Hale` rather than `Hale` when there is a `Mrs. Hale` too."""
+    # A proper name beats a description (`Count Orsi`, `the Count`).
+    name = max(forms, key=lambda f: (not f.startswith("The "),
+                                     len(split_title(f)[1].split()) > 1, forms[f]))
+    title, bare = split_title(name)
+    words = bare.split()
+    if title is None and bare in couples:
+        titled = [f for f in forms if split_title(f)[0] is not None]
+        return max(titled, key=forms.get) if titled else name
+    if title is None and len(words) > 1 and words[-1] in family:
+        first = max((f for f in forms if f.split() == words[:1]), key=forms.get, default=None)
+        if first is not None and forms[first] > forms[name]:
+            return first
+    return name
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
+_ENDS_IN_TITLE = re.compile(rf"\b(?:{_TITLE_RE})\.?\s+$")
+
+
+def _first_person(segments: list[Segment]) -> tuple[bool, str, str]:
+    """Whether the narration says "I" (a first-person narrator), and the narration and
+    dialogue text."""
+    narration = " ".join(s.text for s in segments if s.kind == "narration")
+    dialogue = " ".join(s.text for s in segments if s.kind == "dialogue")
+    words = narration.count(" ") + 1
+    return len(_FIRST_PERSON.findall(narration)) >= 0.01 * words, narration, dialogue
+
+
+def _merge_narrator_names(groups: list[Counter], tags: Counter, segments: list[Segment],
+                          text: str) -> list[Counter]:
+    """One narrator for a first name and a surname only others say (`Jo`, `Mr. Penn`).
+
+    A first-person narrator is never tagged by name ("I said"): friends call them
+    by their first name and strangers by title and surname, and both turn up only
+    inside quotes. When the name most often said that way is a first name (never
+    after a title) and one titled surname stands out among the others said that
+    way, borne by no other character, they are the narrator's first name and
+    surname (`Jo Penn`).
+    """
+    candidates = [i for i, forms in enumerate(groups) if sum(forms.values()) >= 3
+                  and sum(tags[f] for f in forms) <= 0.2 * sum(forms.values())]
+    if not candidates:
+        return groups
+    first_person, narration, dialogue = _first_person(segments)
+    if not first_person:
+        return groups
+    # How much more each group is named in quotes than in narration.
+    owner = {f: i for i in candidates for f in groups[i]}
+    pattern = re.compile(r"\b(?:" + "|".join(
+        re.escape(f) for f in sorted(owner, key=len, reverse=True)) + r")\b")
+    in_dialogue, in_narration = Counter(), Counter()
+    for found, part in ((in_dialogue, dialogue), (in_narration, narration)):
+        found.update(owner[m] for m in pattern.findall(part))
+    scores = [0.0] * len(groups)
+    for i in candidates:
+        score = in_dialogue[i] / (1 + in_narration[i]) ** 2
+        scores[i] = score if in_dialogue[i] >= 3 and score >= 1 else 0.0
+    best = max(candidates, key=scores.__getitem__)
+    if not scores[best] or len(groups[best]) != 1:
+        return groups
+    (name,) = groups[best]
+    if " " in name or any(_ENDS_IN_TITLE.search(text, max(0, m.start() - 16), m.start())
+                          for m in re.finditer(rf"\b{re.escape(name)}\b", text)):
+        return groups  # a surname (`Dr. Penn`), not a first name
+    surnames = []
+    for i, forms in enumerate(groups):
+        bare = {split_title(f)[1] for f in forms}
+        if scores[i] and len(bare) == 1 and any(split_title(f)[0] for f in forms):
+            (surname,) = bare
+            others = [f for j, g in enumerate(groups) if j != i for f in g
+                      if f.split()[-1] == surname]
+            if " " not in surname and not others:
+                surnames.append(i)
+    surnames.sort(key=scores.__getitem__, reverse=True)
+    if not surnames or len(surnames) > 1 and scores[surnames[1]] * 2 > scores[surnames[0]]:
+        return groups
+    last = groups[surnames[0]]
+    merged = groups[best] + last
+    merged[f"{name} {split_title(next(iter(last)))[1]}"] += 1
+    return [g for i, g in enumerate(groups) if i not in (best, surnames[0])] + [merged]
 
 
 def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
@@ -262,7 +443,8 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     by a short form such as a first name) are left out, and so are unnamed
     descriptions (`the doctor`): a cast file's characters always win.
     """
-    counts = tag_names(segments, text)
+    tags = tag_names(segments, text)
+    counts = Counter(tags)
     for name, n in vocative_names(segments).items():
         if n >= 3:  # called by name often: a character, maybe the narrator
             counts[name] += n
@@ -280,15 +462,17 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
         longer = stats.full_name(name) if name[:1].isupper() else name
         if longer != name:
             counts[longer] += 1
-    groups = _group_forms(counts)
+    groups = _merge_narrator_names(_group_forms(counts), tags, segments, text)
+    # Surnames more than one character bears (`Ada Hale`, `Tom Hale`, `Mrs. Hale`).
+    bearers = Counter(filter(None, (_surname(forms) for forms in groups)))
+    family = {last for last, n in bearers.items() if n > 1}
+    couples = _couples(counts)
     characters = []
     for forms in groups:
         total = sum(forms.values())
         if total < min_tags:
             continue
-        # The full name (`Mike Campbell`) is the canonical one when the text uses it:
-        # unambiguous in a cast file; else the form the speech tags use most.
-        name = max(forms, key=lambda f: (len(split_title(f)[1].split()) > 1, forms[f]))
+        name = _canonical(forms, family, couples)
         aliases = sorted(f for f in forms if f != name)
         gender = "unknown"
         for form in [name, *aliases]:

@@ -48,3 +48,102 @@ def test_cast_characters_win():
                       '"So," said Ulla.\n\n"Yes," said Ulla.')
     found = find_characters(book.text, segment_book(book), known=[Character("Tam Ross")])
     assert [c.name for c in found] == ["Ulla"]
+
+
+def test_miss_and_mrs_of_one_surname_are_two_people():
+    text = ('"Rain," said Mrs. Odell.\n\n"Sun," said Miss Odell.\n\n'
+            '"Wind," said Mrs. Odell.\n\n"Snow," said Miss Odell.')
+    found = characters(text)
+    assert "Mrs. Odell" in found and "Miss Odell" in found
+    assert "Miss Odell" not in found["Mrs. Odell"].aliases
+
+
+def test_a_couple_keeps_its_titles_and_the_bare_surname_is_the_husband():
+    text = ("Wenna Pask was born a Pask. Wenna Pask married late.\n\n"
+            '"Bread," said Mr. Pask.\n\n"Butter," said Mrs. Pask.\n\n'
+            '"Jam," said Pask.\n\n"Honey," said Pask.\n\n"Salt," said Wenna.')
+    found = characters(text)
+    # Mr. and Mrs. Pask are not folded into the one full name, Wenna Pask.
+    assert "Mr. Pask" in found and "Mrs. Pask" in found
+    assert found["Mr. Pask"].aliases == ["Pask"]
+    assert not {"Mr. Pask", "Mrs. Pask", "Pask"} & set(found["Wenna Pask"].aliases)
+
+
+def test_in_a_family_the_first_name_is_the_name():
+    text = ("Ivo Marsh and Hedda Marsh lived by the mill. Ivo Marsh was older.\n\n"
+            "Hedda Marsh was taller.\n\n"
+            + "\n\n".join(['"Go," said Ivo.', '"Stay," said Hedda.'] * 3)
+            + '\n\n"Supper," said Mrs. Marsh.')
+    found = characters(text)
+    assert "Ivo" in found and "Hedda" in found
+    assert found["Ivo"].aliases == ["Ivo Marsh"]
+
+
+def test_without_a_family_the_full_name_is_the_name():
+    text = ("Ivo Marsh lived by the mill. Ivo Marsh was old.\n\n"
+            + "\n\n".join(['"Go," said Ivo.', '"Stay," said Hedda.'] * 3))
+    found = characters(text)
+    assert "Ivo Marsh" in found and found["Ivo Marsh"].aliases == ["Ivo"]
+
+
+FIRST_PERSON_STORY = "\n\n".join([
+    "I walked down to the harbour with my bag. I was tired and my boots hurt.",
+    '"Morning, Oskar," said Lile. "You look like rain."',
+    '"I feel like rain," I said.',
+    "Lile laughed at me and I laughed too.",
+    '"Will you come to supper, Oskar?" asked Lile.',
+    '"Perhaps," I said.',
+    "The clerk at the office looked up when I came in.",
+    '"A letter for you, Mr. Trask," said the clerk. "Sign here, Mr. Trask."',
+    "I signed it and went out to my boat.",
+    '"Good luck, Oskar," said Lile.',
+    '"Safe home, Mr. Trask," said the clerk.',
+])
+
+
+def test_a_first_person_narrators_first_name_and_surname_are_one_person():
+    found = characters(FIRST_PERSON_STORY)
+    assert "Oskar Trask" in found
+    assert {"Oskar", "Mr. Trask"} <= set(found["Oskar Trask"].aliases)
+    assert "Lile" in found
+
+
+def test_third_person_names_said_in_quotes_are_not_merged():
+    story = FIRST_PERSON_STORY
+    for first, third in [("I walked", "Nell walked"), ("I was", "she was"), ("my ", "her "),
+                         ('," I said', '," she said'), ("at me and I", "at her and she"),
+                         ("when I came", "when she came"), ("I signed", "She signed")]:
+        story = story.replace(first, third)
+    found = characters(story)
+    assert "Oskar Trask" not in found and "Oskar" in found
+
+
+def test_a_rank_after_the_article_is_a_character_with_its_gender():
+    text = '"Off with it," said the Duchess.\n\n"At once," said the Duchess.'
+    found = characters(text)
+    assert "The Duchess" in found and found["The Duchess"].gender == "female"
+
+
+def test_a_lowercase_rank_is_found_and_joins_the_one_name_with_that_title():
+    text = ("Count Orsi bowed to us.\n\n"
+            '"Welcome," said Count Orsi.\n\n"More wine?" said the count.\n\n'
+            '"Another glass," the count said.\n\n"Yes," said Mina.')
+    found = characters(text)
+    assert "Count Orsi" in found and "The Count" in found["Count Orsi"].aliases
+    assert "The Count" not in found
+
+
+def test_kin_words_and_forms_of_address_alone_are_not_characters():
+    text = ('"Home," said the father.\n\n"Now," said the father.\n\n'
+            '"Tea," said the lady.\n\n"Yes," said the lady.')
+    found = characters(text)
+    assert "The Father" not in found and "The Lady" not in found
+
+
+def test_gender_from_the_first_pronoun_of_the_clause_after_the_name():
+    # After each mention of Robin, the clause goes on with her own pronoun, but a
+    # man's pronouns crowd the words after it.
+    scene = ("Robin folded her arms. He said nothing and he kept his eyes on his hands, "
+             "and he waited for him to go on.")
+    text = "\n\n".join([scene] * 4 + ['"Well?" said Robin.', '"Go," said Robin.'])
+    assert characters(text)["Robin"].gender == "female"
