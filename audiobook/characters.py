@@ -159,7 +159,7 @@ class _WordStats:
         return self.words[name.lower()] > 0.2 * self.words[name]
 
     def full_name(self, name: str) -> str:
-        """A one-word first name grown to the full name the text uses most (`Mike Campbell`)."""
+        """A one-word first name grown to the full name the text uses most (`Ivo Marsh`)."""
         if " " in name:
             return name
         found = Counter({last: n for (first, last), n in self.pairs.items() if first == name})
@@ -264,11 +264,11 @@ def _couples(counts: Counter) -> set[str]:
 
 
 def _group_forms(counts: Counter) -> list[Counter]:
-    """Forms of one person together: `Marilla`, `Marilla Cuthbert`; `Mr. Darcy`, `Darcy`.
+    """Forms of one person together: `Hedda`, `Hedda Marsh`; `Mr. Darcy`, `Darcy`.
 
     Full names (first and last) anchor the groups; a shorter form joins the one
     full name it can belong to, and stays apart when it could be several people
-    (`Mr. Cuthbert` with both `Matthew Cuthbert` and `Marilla Cuthbert`, or
+    (`Mr. Marsh` with both `Ivo Marsh` and `Hedda Marsh`, or
     `Mr. Hale` and `Mrs. Hale` with one `Ada Hale`: a couple).
     """
     anchors: dict[str, Counter] = {}
@@ -349,7 +349,7 @@ def _surname(forms: Counter) -> str | None:
 
 
 def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
-    """The name to print: the full name when the text uses it (`Mike Campbell`), else the
+    """The name to print: the full name when the text uses it (`Ivo Marsh`), else the
     form the tags use most; in a family sharing a surname (`Ada Hale`, `Mrs. Hale`), the
     first name when the text mostly uses it alone: the surname tells them apart no more;
     and `Mr. Hale` rather than `Hale` when there is a `Mrs. Hale` too."""
