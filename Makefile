@@ -26,6 +26,8 @@ test: $(STAMP)
 CORPUS ?= ../shared/corpus/pdnc
 SCORER ?= ../shared/tools/score_attribution.py
 eval: $(STAMP)
+	@# Bytecode first: each of the scorer's runs starts faster where PYTHONDONTWRITEBYTECODE is set.
+	@$(BIN)/python -m compileall -q audiobook
 	@echo "== cast given"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) --cast-given $(CORPUS)/*
 	@echo "== no cast"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) $(CORPUS)/*
 
