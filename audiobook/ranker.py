@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +70,7 @@ FEATURES = (
     "untagged_prev2_near", "untagged_prev1_near", "untagged_addressed", "untagged_beat",
     "untagged_in_narration",
     "next1_tag", "next2_tag", "untagged_next1", "untagged_next2",
+    "tag_description", "description_prev1",
 )
 
 
@@ -96,12 +98,13 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
     """The feature vector of one candidate, in `FEATURES` order."""
     gender = ctx.genders.get(cand, "unknown")
     word = ev.tag_word
-    pronoun_tag = word in ("he", "she")
-    tag_named = bool(ev.tag) and word not in ("he", "she", "i", "they", "")
+    pronoun_tag = word in ("he", "she", "man", "woman")
+    described = word in ("man", "woman")
+    tag_named = bool(ev.tag) and word not in ("he", "she", "man", "woman", "i", "they", "")
     narration = ctx.narration_text.get(ev.paragraph, "")
     prev = [who for _, who in reversed(history[-3:])] + [None] * 3
     near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
-    pronoun_match = pronoun_tag and gender == ("male" if word == "he" else "female")
+    pronoun_match = pronoun_tag and gender == ("male" if word in ("he", "man") else "female")
     in_narration = cand in ev.narration
     recent = list(reversed(ev.recent))
     rank = recent.index(cand) if cand in recent else len(recent) + 1
@@ -169,28 +172,70 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(following[1] == cand),
         float(not ev.tag and following[0] == cand),
         float(not ev.tag and following[1] == cand),
+        # `said the old man`: a description, usually not the one just talked about.
+        float(described and ev.tag == cand),
+        float(described and pronoun_match and prev[0] == cand),
     ]
 
 
+Scorer = Callable[[list[float]], float]
+"""A trained model: a candidate's feature vector -> its score (higher speaks)."""
+
+
+def linear(weights: list[float]) -> Scorer:
+    """A linear scorer: the dot product of the weights and the features."""
+    def score(x: list[float]) -> float:
+        return sum(w * v for w, v in zip(weights, x, strict=True))
+    return score
+
+
+def boosted(trees: list) -> Scorer:
+    """A sum of regression trees, each `[feature, threshold, left, right]` or a leaf value.
+
+    The trees become one generated Python function of nested ifs: scoring a
+    candidate is then a few hundred comparisons, no loop over nodes.
+    """
+    lines = ["def score(x):", " s = 0.0"]
+
+    def emit(node, depth: int) -> None:
+        pad = " " * depth
+        if isinstance(node, list):
+            feature, threshold, left, right = node
+            lines.append(f"{pad}if x[{int(feature)}] <= {float(threshold)!r}:")
+            emit(left, depth + 1)
+            lines.append(f"{pad}else:")
+            emit(right, depth + 1)
+        else:
+            lines.append(f"{pad}s += {float(node)!r}")
+
+    for tree in trees:
+        emit(tree, 1)
+    lines.append(" return s")
+    namespace: dict = {}
+    exec(compile("\n".join(lines), "<speaker_model>", "exec"), namespace)  # noqa: S102
+    return namespace["score"]
+
+
 @lru_cache(maxsize=1)
-def load_weights(path: Path = MODEL_FILE) -> list[float] | None:
-    """The trained weights, aligned with `FEATURES`; None if there is no model file."""
+def load_model(path: Path = MODEL_FILE) -> Scorer | None:
+    """The trained scorer (boosted trees or linear weights); None without a usable file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     if list(data.get("features", [])) != list(FEATURES):
         return None  # trained on another feature set: fall back to the rules
-    return [float(w) for w in data["weights"]]
+    if "trees" in data:
+        return boosted(data["trees"])
+    return linear([float(w) for w in data["weights"]])
 
 
 def choose(ev: Evidence, history: list[tuple[int, str]], ctx: Context,
-           weights: list[float]) -> str | None:
+           score: Scorer) -> str | None:
     """The best-scoring candidate speaker of an utterance."""
     best, best_score = None, -math.inf
     for cand in candidates(ev, history, ctx):
-        score = sum(w * x for w, x in zip(weights, features(ev, cand, history, ctx),
-                                          strict=True))
-        if score > best_score:
-            best, best_score = cand, score
+        value = score(features(ev, cand, history, ctx))
+        if value > best_score:
+            best, best_score = cand, value
     return best
