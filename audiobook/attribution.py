@@ -749,6 +749,8 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
         ctx.paragraph_names[index] = [
             m.name for seg in segs for m in walker.index.within(seg.start, seg.end)]
         ctx.narration_text[index] = " ".join(s.text for s in segs if s.kind == "narration")
+        ctx.narration_names[index] = [m.name for seg in segs if seg.kind == "narration"
+                                      for m in walker.index.within(seg.start, seg.end)]
     for ev in walker.evidence:
         ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
                                      for m in walker.index.within(seg.start, seg.end)]

@@ -50,6 +50,8 @@ class Context:
     """Paragraph index -> its narration (outside the quotes)."""
     quote_names: dict[int, list[str]]
     """Utterance index -> characters named inside it."""
+    narration_names: dict[int, list[str]] = field(default_factory=dict)
+    """Paragraph index -> characters named in its narration, in order."""
     counts: Counter = field(default_factory=Counter)
     """Mentions per character over the whole book."""
     total: int = 0
@@ -71,6 +73,10 @@ FEATURES = (
     "untagged_in_narration",
     "next1_tag", "next2_tag", "untagged_next1", "untagged_next2",
     "tag_description", "description_prev1",
+    "turns_since_spoke", "paragraphs_since_spoke", "named_in_prev_quote", "addressed_me_before",
+    "same_gender_as_prev1", "first_in_next_narration", "last_in_narration",
+    "ctx_candidates", "ctx_gap", "ctx_has_tag", "ctx_quote_words", "ctx_narration_words",
+    "ctx_tag_side",
 )
 
 
@@ -93,9 +99,9 @@ def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> li
     return list(dict.fromkeys(out))
 
 
-def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Context
-             ) -> list[float]:
-    """The feature vector of one candidate, in `FEATURES` order."""
+def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Context,
+             n_candidates: int = 0) -> list[float]:
+    """The feature vector of one candidate (of `n_candidates`), in `FEATURES` order."""
     gender = ctx.genders.get(cand, "unknown")
     word = ev.tag_word
     pronoun_tag = word in ("he", "she", "man", "woman")
@@ -113,6 +119,14 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
     total = ctx.total or sum(ctx.counts.values()) or 1
     named_nearby = sum(cand in ctx.paragraph_names.get(p, [])
                        for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph))
+    turns_since = paragraphs_since = HISTORY_UTTERANCES + 1
+    for k, (p, who) in enumerate(reversed(history[-HISTORY_UTTERANCES:])):
+        if who == cand:
+            turns_since, paragraphs_since = k, min(ev.paragraph - p, HISTORY_UTTERANCES + 1)
+            break
+    last = history[-1] if history else (-99, None)
+    prev_gender = ctx.genders.get(last[1] or "", "unknown")
+    next_names = ctx.narration_names.get(ev.paragraph + 1, [])
     return [
         float(ev.rule == cand),
         float(tag_named and ev.tag == cand),
@@ -175,6 +189,22 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         # `said the old man`: a description, usually not the one just talked about.
         float(described and ev.tag == cand),
         float(described and pronoun_match and prev[0] == cand),
+        # Who spoke when, and who the last lines were about or spoken to.
+        float(turns_since),
+        float(paragraphs_since),
+        float(cand in ctx.quote_names.get(ev.quote - 1, [])),
+        float(cand == last[1] and bool(ev.vocatives)),
+        float(gender != "unknown" and gender == prev_gender),
+        float(bool(next_names) and next_names[0] == cand),
+        float(bool(ev.narration) and ev.narration[-1] == cand),
+        # The utterance itself, the same for every candidate: what the trees split on
+        # to weigh the rest (a long gap makes turn-taking unreliable...).
+        float(n_candidates),
+        float(min(ev.paragraph - last[0], 10)),
+        float(ev.tag is not None),
+        math.log1p(len(quote_text.split())),
+        math.log1p(len(narration.split())),
+        float({"after": 1, "before": 2, "lead": 3}.get(ev.tag_side, 0)),
     ]
 
 
@@ -234,8 +264,9 @@ def choose(ev: Evidence, history: list[tuple[int, str]], ctx: Context,
            score: Scorer) -> str | None:
     """The best-scoring candidate speaker of an utterance."""
     best, best_score = None, -math.inf
-    for cand in candidates(ev, history, ctx):
-        value = score(features(ev, cand, history, ctx))
+    names = candidates(ev, history, ctx)
+    for cand in names:
+        value = score(features(ev, cand, history, ctx, len(names)))
         if value > best_score:
             best, best_score = cand, value
     return best

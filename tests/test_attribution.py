@@ -284,3 +284,17 @@ def test_boosted_trees_score_by_their_leaves():
     assert score([1.0, 0.0]) == 3.0
     assert score([0.0, 2.0]) == -1.0
     assert ranker.linear([2.0, -1.0])([1.0, 3.0]) == -1.0
+
+
+def test_ranker_features_count_turns_since_each_candidate_spoke():
+    from audiobook import ranker
+
+    text = '"One," said Mara.\n\n"Two," said Tomas.\n\n"Three."'
+    evidence, ctx = _evidence(text)
+    history = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
+    turns = ranker.FEATURES.index("turns_since_spoke")
+    gap = ranker.FEATURES.index("ctx_gap")
+    mara = ranker.features(evidence[2], "Mara Quill", history, ctx)
+    tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
+    assert (mara[turns], tomas[turns]) == (1.0, 0.0)
+    assert mara[gap] == tomas[gap] == 1.0
