@@ -85,7 +85,9 @@ def rows_for(ext, prior: list[str]):
     history: list[tuple[int, str]] = []
     for ev, qs, who in zip(evidence, quotes, prior, strict=True):
         names = ranker.candidates(ev, history, ctx)
-        feats = np.array([ranker.features(ev, c, history, ctx, len(names)) for c in names],
+        frame = ranker.Frame(ev, history, ctx, len(names))
+        feats = np.array([ranker.features(ev, c, history, ctx, len(names), frame)
+                          for c in names],
                          dtype=float).reshape(len(names), len(ranker.FEATURES))
         label = -1
         gold = Counter(q["speaker"] for q in qs).most_common(1)
