@@ -754,6 +754,20 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
     for ev in walker.evidence:
         ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
                                      for m in walker.index.within(seg.start, seg.end)]
+    tags = [ev.tag if ev.tag else None for ev in walker.evidence]
+    ctx.tag_counts = Counter(t for t in tags if t)
+    window = ranker.SCENE_UTTERANCES
+    scene: Counter = Counter(t for t in tags[:window] if t)
+    for i, ev in enumerate(walker.evidence):
+        # Slide the window [i - window, i + window], leaving out the utterance itself.
+        if i + window < len(tags) and tags[i + window]:
+            scene[tags[i + window]] += 1
+        if i - window - 1 >= 0 and tags[i - window - 1]:
+            scene[tags[i - window - 1]] -= 1
+        here = +scene
+        if tags[i]:
+            here[tags[i]] -= 1
+        ctx.scene_tags[ev.quote] = +here
     ctx.counts = Counter(m.name for m in walker.index.mentions)
     ctx.total = sum(ctx.counts.values())
     return ctx

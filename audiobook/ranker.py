@@ -30,6 +30,8 @@ HISTORY_UTTERANCES = 6
 """How many earlier utterances' speakers are candidates (turn-taking)."""
 NEARBY_PARAGRAPHS = 3
 """Characters named this many paragraphs back (and one ahead) are candidates."""
+SCENE_UTTERANCES = 10
+"""Tags this many utterances before and after one show who talks in its scene."""
 
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
@@ -52,6 +54,10 @@ class Context:
     """Utterance index -> characters named inside it."""
     narration_names: dict[int, list[str]] = field(default_factory=dict)
     """Paragraph index -> characters named in its narration, in order."""
+    tag_counts: Counter = field(default_factory=Counter)
+    """Quotes whose speech tag names each character, over the whole book."""
+    scene_tags: dict[int, Counter] = field(default_factory=dict)
+    """Utterance index -> tags of the utterances around it (the scene's talkers)."""
     counts: Counter = field(default_factory=Counter)
     """Mentions per character over the whole book."""
     total: int = 0
@@ -77,6 +83,7 @@ FEATURES = (
     "same_gender_as_prev1", "first_in_next_narration", "last_in_narration",
     "ctx_candidates", "ctx_gap", "ctx_has_tag", "ctx_quote_words", "ctx_narration_words",
     "ctx_tag_side",
+    "book_tags", "scene_tags",
 )
 
 
@@ -106,7 +113,7 @@ class Frame:
                  "following", "total", "spoken", "last", "prev_gender", "next_names",
                  "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
                  "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
-                 "context")
+                 "context", "scene")
 
     def __init__(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
                  n_candidates: int) -> None:
@@ -137,6 +144,7 @@ class Frame:
         self.next_paragraph = ctx.paragraph_names.get(ev.paragraph + 1, [])
         self.nearby = [ctx.paragraph_names.get(p, [])
                        for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph)]
+        self.scene = ctx.scene_tags.get(ev.quote) or Counter()
         self.context = [
             float(n_candidates),
             float(min(ev.paragraph - self.last[0], 10)),
@@ -244,6 +252,9 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         # The utterance itself, the same for every candidate: what the trees split on
         # to weigh the rest (a long gap makes turn-taking unreliable...).
         *f.context,
+        # Who talks in this book and in this scene, by the tags that name them.
+        math.log1p(ctx.tag_counts.get(cand, 0)),
+        math.log1p(f.scene.get(cand, 0)),
     ]
 
 

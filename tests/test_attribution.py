@@ -298,3 +298,11 @@ def test_ranker_features_count_turns_since_each_candidate_spoke():
     tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
     assert (mara[turns], tomas[turns]) == (1.0, 0.0)
     assert mara[gap] == tomas[gap] == 1.0
+
+
+def test_scene_tags_count_the_tags_around_an_utterance_but_its_own():
+    text = '"One," said Mara.\n\n"Two," said Tomas.\n\n"Three."\n\n"Four," said Mara.'
+    evidence, ctx = _evidence(text)
+    assert ctx.tag_counts == {"Mara Quill": 2, "Tomas Reed": 1}
+    assert ctx.scene_tags[evidence[2].quote] == {"Mara Quill": 2, "Tomas Reed": 1}
+    assert ctx.scene_tags[evidence[0].quote] == {"Mara Quill": 1, "Tomas Reed": 1}
