@@ -46,8 +46,8 @@ ROUNDS = 100
 DEPTH = 4
 """Depth of each tree."""
 LEARNING_RATE = 0.1
-LEAF_L2 = 1.0
-MIN_HESSIAN = 2.0
+LEAF_L2 = 5.0
+MIN_HESSIAN = 10.0
 """Smallest summed hessian a leaf may hold (keeps leaves off a handful of quotes)."""
 MAX_BINS = 32
 
