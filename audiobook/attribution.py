@@ -38,6 +38,16 @@ RECENT_MENTIONS = 12
 """How many recently mentioned characters pronouns may refer to."""
 
 _PRONOUN = re.compile(r"\b(he|she|I|they)\b")
+_MALE_NOUNS = ("man", "gentleman", "boy", "lad", "fellow", "husband", "father", "son",
+               "brother", "uncle", "nephew", "king", "prince", "lord", "gentlemen")
+_FEMALE_NOUNS = ("woman", "lady", "girl", "lass", "wife", "mother", "daughter", "sister",
+                 "aunt", "niece", "queen", "princess", "maid", "widow")
+_DESCRIPTION = re.compile(r"\b(?:the|his|her|their|my|our|your|a|an|this|that)\s+"
+                          r"(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(_MALE_NOUNS + _FEMALE_NOUNS)
+                          + r")\b", re.IGNORECASE)
+"""`the old man`, `his wife`: a person described by a gendered noun, not named."""
+GENDER_WORDS = {"he": "male", "she": "female", "man": "male", "woman": "female"}
+"""Subject words that stand for someone of a gender: pronouns and descriptions."""
 _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
                            r"(?<!\bMessrs)(?<!\bMme)(?<!\bMlle)(?<!\bRev)(?<!\bCapt)(?<!\bCol)"
                            r"(?<!\bGen)(?<!\bLt)(?<!\bSgt)(?<!\bProf)"
@@ -47,6 +57,15 @@ _VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|
                               re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"\s*[,.!?;\u2014_\"'\u201d\u2019-]")
 _DETERMINERS = ("his", "her", "their", "my", "our", "your")
+_RANK_TITLES = {"dr": "doctor", "doctor": "doctor", "count": "count", "countess": "countess",
+                "baron": "baron", "duke": "duke", "duchess": "duchess", "king": "king",
+                "queen": "queen", "prince": "prince", "princess": "princess",
+                "captain": "captain", "commander": "commander", "colonel": "colonel",
+                "professor": "professor", "inspector": "inspector", "sergeant": "sergeant",
+                "lieutenant": "lieutenant", "admiral": "admiral", "judge": "judge",
+                "detective": "detective", "lord": "lord"}
+"""Titles that also name their bearer as `the <title>` (`the Count` for Count Orlov);
+not Mr. or Miss, nor words that are common nouns too (`the general`, `the major`)."""
 _CLOSE_MARK = "\"'\u201d\u2019"
 
 
@@ -173,6 +192,8 @@ def _short_forms(form: str) -> list[str]:
     out = []
     if title:
         out.append(bare)
+        if title in _RANK_TITLES:
+            out.append(f"the {_RANK_TITLES[title]}")
     if len(words) >= 2:
         first, last = words[0], words[-1]
         if first[:1].isupper() and first.lower() not in TITLES:
@@ -246,6 +267,10 @@ def _subjects(text: str, start: int, end: int, index: _Index) -> list[tuple[int,
              if not _possessive(text, m.end)]
     for m in _PRONOUN.finditer(text, start, end):
         found.append((m.start(), m.group(1).lower()))
+    for m in _DESCRIPTION.finditer(text, start, end):
+        if not any(m.start() <= at < m.end() for at, _ in found):
+            noun = m.group(1).lower()
+            found.append((m.start(), "man" if noun in _MALE_NOUNS else "woman"))
     found.sort()
     return found
 
@@ -391,9 +416,9 @@ class _Attributor:
         """
         if word == "i":
             return self.roster.narrator
-        if word not in ("he", "she"):
+        if word not in GENDER_WORDS:
             return word if word != "they" else None
-        want = "male" if word == "he" else "female"
+        want = GENDER_WORDS[word]
         for mention in reversed(self.local):
             if mention.start < at and mention.name != self.roster.narrator and (
                     mention.name != exclude and self.roster.gender(mention.name) == want):
@@ -440,7 +465,9 @@ class _Attributor:
         if words > 6 or not _has_speech_verb(text, start, end) and words > 0 and not inverted:
             return None
         self.tag_word = subjects[0][1]
-        return self.resolve(subjects[0][1], subjects[0][0])
+        who = self.resolve(subjects[0][1], subjects[0][0])
+        # `said the stranger`-like descriptions nobody fits are still a tag.
+        return "" if who is None and self.tag_word in ("man", "woman") else who
 
     def second_tag(self, seg: Segment) -> bool:
         """Whether narration between two quotes, after tagging the first, has a speech
@@ -655,13 +682,13 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
     their evidence points to.
     """
     evidence, context = rule_evidence(segments, roster, text)
-    weights = ranker.load_weights() if learned else None
-    if not weights:
+    model = ranker.load_model() if learned else None
+    if model is None:
         return
     # Greedy, in text order: turn-taking features see the ranker's own choices.
     history: list[tuple[int, str]] = []
     for ev in evidence:
-        who = ranker.choose(ev, history, context, weights) or ev.rule
+        who = ranker.choose(ev, history, context, model) or ev.rule
         history.append((ev.paragraph, who))
         for seg in ev.segments:
             seg.speaker = who
@@ -722,9 +749,25 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
         ctx.paragraph_names[index] = [
             m.name for seg in segs for m in walker.index.within(seg.start, seg.end)]
         ctx.narration_text[index] = " ".join(s.text for s in segs if s.kind == "narration")
+        ctx.narration_names[index] = [m.name for seg in segs if seg.kind == "narration"
+                                      for m in walker.index.within(seg.start, seg.end)]
     for ev in walker.evidence:
         ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
                                      for m in walker.index.within(seg.start, seg.end)]
+    tags = [ev.tag if ev.tag else None for ev in walker.evidence]
+    ctx.tag_counts = Counter(t for t in tags if t)
+    window = ranker.SCENE_UTTERANCES
+    scene: Counter = Counter(t for t in tags[:window] if t)
+    for i, ev in enumerate(walker.evidence):
+        # Slide the window [i - window, i + window], leaving out the utterance itself.
+        if i + window < len(tags) and tags[i + window]:
+            scene[tags[i + window]] += 1
+        if i - window - 1 >= 0 and tags[i - window - 1]:
+            scene[tags[i - window - 1]] -= 1
+        here = +scene
+        if tags[i]:
+            here[tags[i]] -= 1
+        ctx.scene_tags[ev.quote] = +here
     ctx.counts = Counter(m.name for m in walker.index.mentions)
     ctx.total = sum(ctx.counts.values())
     return ctx

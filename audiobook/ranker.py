@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,8 @@ HISTORY_UTTERANCES = 6
 """How many earlier utterances' speakers are candidates (turn-taking)."""
 NEARBY_PARAGRAPHS = 3
 """Characters named this many paragraphs back (and one ahead) are candidates."""
+SCENE_UTTERANCES = 10
+"""Tags this many utterances before and after one show who talks in its scene."""
 
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
@@ -49,6 +52,12 @@ class Context:
     """Paragraph index -> its narration (outside the quotes)."""
     quote_names: dict[int, list[str]]
     """Utterance index -> characters named inside it."""
+    narration_names: dict[int, list[str]] = field(default_factory=dict)
+    """Paragraph index -> characters named in its narration, in order."""
+    tag_counts: Counter = field(default_factory=Counter)
+    """Quotes whose speech tag names each character, over the whole book."""
+    scene_tags: dict[int, Counter] = field(default_factory=dict)
+    """Utterance index -> tags of the utterances around it (the scene's talkers)."""
     counts: Counter = field(default_factory=Counter)
     """Mentions per character over the whole book."""
     total: int = 0
@@ -69,6 +78,12 @@ FEATURES = (
     "untagged_prev2_near", "untagged_prev1_near", "untagged_addressed", "untagged_beat",
     "untagged_in_narration",
     "next1_tag", "next2_tag", "untagged_next1", "untagged_next2",
+    "tag_description", "description_prev1",
+    "turns_since_spoke", "paragraphs_since_spoke", "named_in_prev_quote", "addressed_me_before",
+    "same_gender_as_prev1", "first_in_next_narration", "last_in_narration",
+    "ctx_candidates", "ctx_gap", "ctx_has_tag", "ctx_quote_words", "ctx_narration_words",
+    "ctx_tag_side",
+    "book_tags", "scene_tags",
 )
 
 
@@ -91,28 +106,82 @@ def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> li
     return list(dict.fromkeys(out))
 
 
-def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Context
-             ) -> list[float]:
-    """The feature vector of one candidate, in `FEATURES` order."""
+class Frame:
+    """What the features read about one utterance, the same for all its candidates."""
+
+    __slots__ = ("word", "pronoun_tag", "described", "tag_named", "prev", "near", "recent",
+                 "following", "total", "spoken", "last", "prev_gender", "next_names",
+                 "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
+                 "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
+                 "context", "scene")
+
+    def __init__(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
+                 n_candidates: int) -> None:
+        word = ev.tag_word
+        self.word = word
+        self.pronoun_tag = word in ("he", "she", "man", "woman")
+        self.described = word in ("man", "woman")
+        self.tag_named = bool(ev.tag) and word not in ("he", "she", "man", "woman", "i",
+                                                       "they", "")
+        narration = ctx.narration_text.get(ev.paragraph, "")
+        self.prev = [who for _, who in reversed(history[-3:])] + [None] * 3
+        self.near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
+        self.recent = list(reversed(ev.recent))
+        quote_text = " ".join(s.text for s in ev.segments)
+        self.following = list(ev.following) + [None, None]
+        self.total = ctx.total or sum(ctx.counts.values()) or 1
+        self.spoken = list(reversed(history[-HISTORY_UTTERANCES:]))
+        self.last = history[-1] if history else (-99, None)
+        self.prev_gender = ctx.genders.get(self.last[1] or "", "unknown")
+        self.next_names = ctx.narration_names.get(ev.paragraph + 1, [])
+        self.narration_he = _HE.search(narration) is not None
+        self.narration_she = _SHE.search(narration) is not None
+        self.narration_i = _I.search(narration) is not None
+        self.quote_i = _I.search(quote_text) is not None
+        self.quote_names = ctx.quote_names.get(ev.quote, [])
+        self.prev_quote_names = ctx.quote_names.get(ev.quote - 1, [])
+        self.prev_paragraph = ctx.paragraph_names.get(ev.paragraph - 1, [])
+        self.next_paragraph = ctx.paragraph_names.get(ev.paragraph + 1, [])
+        self.nearby = [ctx.paragraph_names.get(p, [])
+                       for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph)]
+        self.scene = ctx.scene_tags.get(ev.quote) or Counter()
+        self.context = [
+            float(n_candidates),
+            float(min(ev.paragraph - self.last[0], 10)),
+            float(ev.tag is not None),
+            math.log1p(len(quote_text.split())),
+            math.log1p(len(narration.split())),
+            float({"after": 1, "before": 2, "lead": 3}.get(ev.tag_side, 0)),
+        ]
+
+
+def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Context,
+             n_candidates: int = 0, frame: Frame | None = None) -> list[float]:
+    """The feature vector of one candidate (of `n_candidates`), in `FEATURES` order.
+
+    `frame` is the utterance's `Frame` when the caller scores several candidates."""
+    f = frame if frame is not None else Frame(ev, history, ctx, n_candidates)
     gender = ctx.genders.get(cand, "unknown")
-    word = ev.tag_word
-    pronoun_tag = word in ("he", "she")
-    tag_named = bool(ev.tag) and word not in ("he", "she", "i", "they", "")
-    narration = ctx.narration_text.get(ev.paragraph, "")
-    prev = [who for _, who in reversed(history[-3:])] + [None] * 3
-    near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
-    pronoun_match = pronoun_tag and gender == ("male" if word == "he" else "female")
+    word = f.word
+    pronoun_tag = f.pronoun_tag
+    described = f.described
+    prev, near, following = f.prev, f.near, f.following
+    pronoun_match = pronoun_tag and gender == ("male" if word in ("he", "man") else "female")
     in_narration = cand in ev.narration
-    recent = list(reversed(ev.recent))
+    recent = f.recent
     rank = recent.index(cand) if cand in recent else len(recent) + 1
-    quote_text = " ".join(s.text for s in ev.segments)
-    following = list(ev.following) + [None, None]
-    total = ctx.total or sum(ctx.counts.values()) or 1
-    named_nearby = sum(cand in ctx.paragraph_names.get(p, [])
-                       for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph))
+    named_nearby = sum(cand in names for names in f.nearby)
+    turns_since = paragraphs_since = HISTORY_UTTERANCES + 1
+    for k, (p, who) in enumerate(f.spoken):
+        if who == cand:
+            turns_since, paragraphs_since = k, min(ev.paragraph - p, HISTORY_UTTERANCES + 1)
+            break
+    last = f.last
+    next_names = f.next_names
+    total = f.total
     return [
         float(ev.rule == cand),
-        float(tag_named and ev.tag == cand),
+        float(f.tag_named and ev.tag == cand),
         float(pronoun_tag and ev.tag == cand),
         float(pronoun_match),
         float(word == "i" and cand == ctx.narrator),
@@ -126,26 +195,26 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(ev.expected == cand),
         float(cand in ev.addressed),
         float(cand in ev.vocatives),
-        float(cand in ctx.quote_names.get(ev.quote, [])),
+        float(cand in f.quote_names),
         float(prev[0] == cand),
         float(prev[1] == cand),
         float(prev[2] == cand),
-        float(any(who == cand for _, who in history[-HISTORY_UTTERANCES:])),
+        float(turns_since <= HISTORY_UTTERANCES),
         float(prev[0] == cand and near[0]),
         float(prev[1] == cand and near[1]),
         float(cand in ev.narration),
         float(bool(ev.narration) and ev.narration[0] == cand),
         math.log1p(ev.narration.count(cand)),
-        float(gender == "male" and _HE.search(narration) is not None),
-        float(gender == "female" and _SHE.search(narration) is not None),
-        float(cand == ctx.narrator and _I.search(narration) is not None),
-        float(cand in ctx.paragraph_names.get(ev.paragraph - 1, [])),
-        float(cand in ctx.paragraph_names.get(ev.paragraph + 1, [])),
+        float(gender == "male" and f.narration_he),
+        float(gender == "female" and f.narration_she),
+        float(cand == ctx.narrator and f.narration_i),
+        float(cand in f.prev_paragraph),
+        float(cand in f.next_paragraph),
         math.log1p(named_nearby),
         1.0 / (1 + rank),
         math.log((ctx.counts.get(cand, 0) + 1) / total),
         float(cand == ctx.narrator),
-        float(cand == ctx.narrator and _I.search(quote_text) is not None),
+        float(cand == ctx.narrator and f.quote_i),
         float(ev.rule == "unknown"),
         float(ev.tag == ""),
         float(gender == "unknown"),
@@ -169,28 +238,86 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(following[1] == cand),
         float(not ev.tag and following[0] == cand),
         float(not ev.tag and following[1] == cand),
+        # `said the old man`: a description, usually not the one just talked about.
+        float(described and ev.tag == cand),
+        float(described and pronoun_match and prev[0] == cand),
+        # Who spoke when, and who the last lines were about or spoken to.
+        float(turns_since),
+        float(paragraphs_since),
+        float(cand in f.prev_quote_names),
+        float(cand == last[1] and bool(ev.vocatives)),
+        float(gender != "unknown" and gender == f.prev_gender),
+        float(bool(next_names) and next_names[0] == cand),
+        float(bool(ev.narration) and ev.narration[-1] == cand),
+        # The utterance itself, the same for every candidate: what the trees split on
+        # to weigh the rest (a long gap makes turn-taking unreliable...).
+        *f.context,
+        # Who talks in this book and in this scene, by the tags that name them.
+        math.log1p(ctx.tag_counts.get(cand, 0)),
+        math.log1p(f.scene.get(cand, 0)),
     ]
 
 
+Scorer = Callable[[list[float]], float]
+"""A trained model: a candidate's feature vector -> its score (higher speaks)."""
+
+
+def linear(weights: list[float]) -> Scorer:
+    """A linear scorer: the dot product of the weights and the features."""
+    def score(x: list[float]) -> float:
+        return sum(w * v for w, v in zip(weights, x, strict=True))
+    return score
+
+
+def boosted(trees: list) -> Scorer:
+    """A sum of regression trees, each `[feature, threshold, left, right]` or a leaf value.
+
+    The trees become one generated Python function of nested conditional
+    expressions over local variables: scoring a candidate is then a few
+    hundred comparisons, no loop over nodes.
+    """
+    used: set[int] = set()
+
+    def expr(node) -> str:
+        if not isinstance(node, list):
+            return repr(float(node))
+        feature, threshold, left, right = node
+        used.add(int(feature))
+        return (f"({expr(left)} if x{int(feature)} <= {float(threshold)!r} "
+                f"else {expr(right)})")
+
+    terms = [expr(tree) for tree in trees] or ["0.0"]
+    names = sorted(used)
+    unpack = (f" {', '.join(f'x{i}' for i in names)}, = "
+              f"{', '.join(f'x[{i}]' for i in names)},\n" if names else "")
+    source = "def score(x):\n" + unpack + " return (" + "\n  + ".join(terms) + ")\n"
+    namespace: dict = {}
+    exec(compile(source, "<speaker_model>", "exec"), namespace)  # noqa: S102
+    return namespace["score"]
+
+
 @lru_cache(maxsize=1)
-def load_weights(path: Path = MODEL_FILE) -> list[float] | None:
-    """The trained weights, aligned with `FEATURES`; None if there is no model file."""
+def load_model(path: Path = MODEL_FILE) -> Scorer | None:
+    """The trained scorer (boosted trees or linear weights); None without a usable file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     if list(data.get("features", [])) != list(FEATURES):
         return None  # trained on another feature set: fall back to the rules
-    return [float(w) for w in data["weights"]]
+    if "trees" in data:
+        return boosted(data["trees"])
+    return linear([float(w) for w in data["weights"]])
 
 
 def choose(ev: Evidence, history: list[tuple[int, str]], ctx: Context,
-           weights: list[float]) -> str | None:
+           score: Scorer) -> str | None:
     """The best-scoring candidate speaker of an utterance."""
     best, best_score = None, -math.inf
-    for cand in candidates(ev, history, ctx):
-        score = sum(w * x for w, x in zip(weights, features(ev, cand, history, ctx),
-                                          strict=True))
-        if score > best_score:
-            best, best_score = cand, score
+    names = candidates(ev, history, ctx)
+    frame = Frame(ev, history, ctx, len(names))
+    for cand in names:
+        value = score(features(ev, cand, history, ctx, len(names), frame))
+        if value > best_score:
+            best, best_score = cand, value
     return best

@@ -102,8 +102,7 @@ def test_short_forms_of_full_names():
 def test_ranker_model_matches_its_features():
     from audiobook import ranker
 
-    weights = ranker.load_weights()
-    assert weights is not None and len(weights) == len(ranker.FEATURES)
+    assert ranker.load_model() is not None  # the shipped file fits today's features
 
 
 def test_rules_alone_and_ranker_agree_on_plain_tags():
@@ -251,3 +250,59 @@ def test_a_main_name_beats_another_entry_alias():
     cast = [Character("The Sailor", ["The Ferryman"], "male"),
             Character("The Ferryman", [], "male")]
     assert speakers('"Hold tight," said the ferryman.', cast=cast) == ["The Ferryman"]
+
+
+def test_the_title_names_its_only_bearer():
+    roster = Roster([Character("Count Ostrava", [], "male"), Character("Mara Quill", [], "female"),
+                     Character("Captain Lusk", [], "male"), Character("Captain Wren", [], "male")])
+    assert roster.lookup("the count").name == "Count Ostrava"
+    assert roster.lookup("the captain") is None  # two captains: no guess
+    text = 'Mara poured the tea.\n\n"Too kind," said the count.'
+    assert speakers(text, cast=roster.characters) == ["Count Ostrava"]
+
+
+def test_a_gendered_description_in_a_tag_resolves_like_a_pronoun():
+    text = ('Tomas sat by Mara at the fire.\n\n"It is late," said the old woman.\n\n'
+            '"Not so late," answered the tall man.')
+    assert speakers(text) == ["Mara Quill", "Tomas Reed"]
+    evidence, _ = _evidence(text)
+    assert [ev.tag_word for ev in evidence] == ["woman", "man"]
+
+
+def _evidence(text: str):
+    book = parse_book(text)
+    segments = segment_book(book)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    return rule_evidence(segments, roster, book.text)
+
+
+def test_boosted_trees_score_by_their_leaves():
+    from audiobook import ranker
+
+    # Feature 0 above 0.5 adds 2; feature 1 at most 1.5 adds 1, else -1.
+    score = ranker.boosted([[0, 0.5, 0.0, 2.0], [1, 1.5, 1.0, -1.0]])
+    assert score([1.0, 0.0]) == 3.0
+    assert score([0.0, 2.0]) == -1.0
+    assert ranker.linear([2.0, -1.0])([1.0, 3.0]) == -1.0
+
+
+def test_ranker_features_count_turns_since_each_candidate_spoke():
+    from audiobook import ranker
+
+    text = '"One," said Mara.\n\n"Two," said Tomas.\n\n"Three."'
+    evidence, ctx = _evidence(text)
+    history = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
+    turns = ranker.FEATURES.index("turns_since_spoke")
+    gap = ranker.FEATURES.index("ctx_gap")
+    mara = ranker.features(evidence[2], "Mara Quill", history, ctx)
+    tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
+    assert (mara[turns], tomas[turns]) == (1.0, 0.0)
+    assert mara[gap] == tomas[gap] == 1.0
+
+
+def test_scene_tags_count_the_tags_around_an_utterance_but_its_own():
+    text = '"One," said Mara.\n\n"Two," said Tomas.\n\n"Three."\n\n"Four," said Mara.'
+    evidence, ctx = _evidence(text)
+    assert ctx.tag_counts == {"Mara Quill": 2, "Tomas Reed": 1}
+    assert ctx.scene_tags[evidence[2].quote] == {"Mara Quill": 2, "Tomas Reed": 1}
+    assert ctx.scene_tags[evidence[0].quote] == {"Mara Quill": 1, "Tomas Reed": 1}
