@@ -97,14 +97,18 @@ def apply_pronunciations(text: str, pronunciations: dict[str, str]) -> str:
 
 def speakable(text: str, pronunciations: dict[str, str] | None = None) -> str:
     """The exact text sent to the engine for a segment."""
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
+    # Substring tests skip rules that cannot match (most prose has no Markdown).
+    if "![" in text:
+        text = _MD_IMAGE.sub("", text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
     text = _MD_LINE_MARK.sub("", text).replace("`", "")
     text = _QUOTES.sub(" ", text)
-    text = _EMPHASIS.sub("", text)
+    if "_" in text or "*" in text:
+        text = _EMPHASIS.sub("", text)
     text = normalize(text)
     text = apply_pronunciations(text, pronunciations or {})
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 # --- normalization ---------------------------------------------------------------------
@@ -272,7 +276,9 @@ _DIGIT = re.compile(r"\d")
 _ELLIPSIS_HINT = re.compile(r"\.\s?\.|\u2026")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _REPEATED_COMMAS = re.compile(r",(\s*,)+")
-_STRAY_COMMAS = re.compile(r"^[,\s]+|(?<=[.!?])\s*,")
+_LEADING_COMMAS = re.compile(r"^[,\s]+")
+_COMMA_AFTER_STOP = re.compile(r"([.!?])\s*,")
+_SPACED_HYPHEN = re.compile(r"\s-\s")
 # Cheap substring tests that must hold for a rule to match at all: most segments
 # hold no digit, URL or abbreviation, and skipping their rules keeps normalizing
 # a whole novel fast without changing any result.
@@ -288,7 +294,8 @@ def normalize(text: str) -> str:
     if "@" in text:
         text = _EMAIL.sub(lambda m: _spell_address(m.group(0)), text)
     if "." in text:
-        text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
+        if any(f"{title}." in text for title in _TITLES):
+            text = _TITLE_ABBR.sub(lambda m: _TITLES[m.group(1) or m.group(2)], text)
         if "St." in text:
             text = _SAINT.sub("Saint", text)
             text = _STREET.sub("Street", text)
@@ -300,14 +307,17 @@ def normalize(text: str) -> str:
     # Ellipses and dashes are pauses: a comma makes the engine pause briefly.
     if _ELLIPSIS_HINT.search(text):
         text = _ELLIPSIS.sub(_ellipsis, text)
-    if any(c in text for c in _DASH_CHARS):
+    if (any(c in text for c in _DASH_CHARS[:3]) or "--" in text
+            or "-" in text and _SPACED_HYPHEN.search(text)):
         text = _DASH.sub(", ", text)
     text = _shouted(text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     if "," in text:
         text = _REPEATED_COMMAS.sub(",", text)
-        text = _STRAY_COMMAS.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+        text = _COMMA_AFTER_STOP.sub(r"\1", text)
+        if text[:1] == "," or text[:1].isspace():
+            text = _LEADING_COMMAS.sub("", text)
+    return " ".join(text.split())
 
 
 def _numbers(text: str) -> str:
