@@ -456,7 +456,8 @@ class BookOutput:
     m4b: Path | None = None
     """The one-file audiobook, when asked for."""
     gains_db: list[float] = field(default_factory=list)
-    """The gain applied to each chapter."""
+    """The gain applied to each chapter (for chapters made of fragments, where each voice
+    has its own gain: the gain of the voice with the most clips)."""
 
 
 def encode_book(plans: list[ChapterPlan], folder: Path, book: BookInfo,
