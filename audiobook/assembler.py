@@ -1,9 +1,10 @@
 """Clips and pauses become chapter MP3s and/or one M4B, with tags, cover and loudness.
 
 Each chapter's samples are streamed clip by clip, so memory does not grow
-with the book: a first pass measures the chapter's loudness (ffmpeg's ebur128
-on the 16-bit stream, or our own RMS arithmetic for ACX), a second pass applies
-the gain in 32-bit (no clipping), lays faint room tone under everything (no
+with the book. Clips come with their voice's gain (levels.py), or else a
+first pass measures the whole file's loudness (ffmpeg's ebur128 on the 16-bit
+stream, or our own RMS arithmetic for ACX); the encoding pass applies the gain
+in 32-bit (no clipping), lays faint room tone under everything (no
 digital silence) and feeds the encoders, whose limiter keeps peaks below the
 profile's ceiling. Files are written under temporary names, tagged, then
 renamed, so a file that looks finished always is.
@@ -239,12 +240,18 @@ def measure_chapter(plan: ChapterPlan, sample_rate: int = SAMPLE_RATE_HZ) -> Lou
     return Loudness(lufs, _db(rms), _db(peak / 32768), samples / sample_rate)
 
 
-def chapter_gain_db(loudness: Loudness, profile: Profile) -> float:
-    """The gain that brings a chapter to the profile's target (the limiter handles peaks)."""
-    level = loudness.lufs if profile.loudness == "lufs" else loudness.rms_db
+def gain_to_target(level: float, profile: Profile) -> float:
+    """The gain (dB, within +-30) that brings a measured level to the profile's target;
+    none for silence. The limiter handles peaks."""
     if not math.isfinite(level):
         return 0.0
     return max(-30.0, min(30.0, profile.target_db - level))
+
+
+def chapter_gain_db(loudness: Loudness, profile: Profile) -> float:
+    """The gain that brings a chapter to the profile's target."""
+    return gain_to_target(loudness.lufs if profile.loudness == "lufs" else loudness.rms_db,
+                          profile)
 
 
 # Gain is applied in 32-bit at 1/256 scale (48 dB of headroom: nothing can clip before

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from audiobook.assembler import Profile
+from audiobook.assembler import Profile, gain_to_target
 from audiobook.audio import atomic_target, ebur128_summary, ffmpeg_exe
 from audiobook.engines import VoiceSettings
 from audiobook.errors import BuildError
@@ -56,6 +56,4 @@ def clip_loudness(path: Path) -> float:
 
 def voice_gain_db(lufs: float, profile: Profile) -> float:
     """The gain that brings a voice measured at `lufs` to the profile's target."""
-    if lufs == float("-inf"):
-        return 0.0
-    return max(-30.0, min(30.0, profile.target_db - lufs))
+    return gain_to_target(lufs, profile)
