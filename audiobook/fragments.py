@@ -20,26 +20,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import signal
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from audiobook.assembler import (
     BookInfo,
     ChapterPlan,
     Profile,
     _Encoder,
-    _filter,
+    _pcm,
     _tagged,
-    gained,
     item_samples,
     tag_mp3,
 )
-from audiobook.audio import SAMPLE_RATE_HZ
-from audiobook.errors import BuildError
+from audiobook.audio import SAMPLE_RATE_HZ, atomic_target
 from audiobook.manifest import CODE_DIGEST
+from audiobook.mp3 import bed, leveled, write_mp3
 
 FRAGMENT_CHARS = 400
 """A fragment ends at the first paragraph pause after this much text (about 25 s)."""
@@ -113,34 +118,72 @@ def planned_frames(items: Sequence[Path | int], sample_rate: int) -> tuple[int, 
     return frames, (frames - 2) * frame
 
 
+def fragment_samples(items: Sequence[tuple[Path, float] | int], wanted: int,
+                     sample_rate: int = SAMPLE_RATE_HZ) -> Iterator[np.ndarray]:
+    """Exactly `wanted` float samples of (clip, gain dB) and pause items: cut short within
+    the trailing pause, or made up with room tone when there is none."""
+    pieces = (item if isinstance(item, int) else (_pcm(item[0], sample_rate), item[1])
+              for item in items)
+    left = wanted
+    for block in leveled(pieces, sample_rate):
+        block = block[:left]
+        left -= len(block)
+        yield block
+        if not left:
+            return
+    yield bed(left, sample_rate)
+
+
 def encode_fragment(items: Sequence[tuple[Path, float] | int], path: Path, profile: Profile,
-                    sample_rate: int = SAMPLE_RATE_HZ, cancelled: threading.Event | None = None
-                    ) -> int:
+                    sample_rate: int = SAMPLE_RATE_HZ) -> int:
     """Encode (clip, gain dB) and pause items to a headerless CBR MP3 at `path`
     (written under a temporary name, then renamed); return its number of frames."""
     frames, wanted = planned_frames([i if isinstance(i, int) else i[0] for i in items],
                                     sample_rate)
     path.parent.mkdir(parents=True, exist_ok=True)
-    args = ["-af", _filter(profile), "-ac", "1", "-codec:a", "libmp3lame",
-            "-b:a", profile.mp3_bitrate, "-write_xing", "0", "-id3v2_version", "0",
-            "-f", "mp3"]
-    encoder = _Encoder(path, args, sample_rate)
+    tmp = atomic_target(path)
     try:
-        left = wanted * 4  # bytes of s32le
-        for data in gained(items, sample_rate):
-            if cancelled is not None and cancelled.is_set():
-                raise BuildError("cancelled")
-            data = data[:left]
-            encoder.write(data)
-            left -= len(data)
-            if not left:
-                break
-        if left:
-            encoder.write(bytes(left))  # only a fragment without a trailing pause
-        os.replace(encoder.finish(), path)
+        write_mp3(tmp, fragment_samples(items, wanted, sample_rate), sample_rate,
+                  profile.mp3_bitrate, profile.ceiling_db)
+        os.replace(tmp, path)
     finally:
-        encoder.abort()
+        tmp.unlink(missing_ok=True)
     return frames
+
+
+def _worker_start(parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the main process decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def orphaned() -> None:  # the main process was killed (-9): nobody wants our work
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+
+
+class EncoderPool:
+    """Worker processes encoding fragments (LAME holds the interpreter lock while it
+    works, so threads would take turns on one core)."""
+
+    def __init__(self, jobs: int):
+        self.pool = ProcessPoolExecutor(jobs, multiprocessing.get_context("spawn"),
+                                        initializer=_worker_start, initargs=(os.getpid(),))
+
+    def encode(self, items: Sequence[tuple[Path, float] | int], path: Path, profile: Profile,
+               sample_rate: int = SAMPLE_RATE_HZ) -> int:
+        """`encode_fragment` in a worker; waits for it (call from several threads)."""
+        # A worker started now inherits this mask: a Ctrl-C cannot hit it while importing.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            future = self.pool.submit(encode_fragment, items, path, profile, sample_rate)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return future.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def join_fragments(paths: Iterable[Path], path: Path, plan: ChapterPlan, book: BookInfo) -> None:

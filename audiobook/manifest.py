@@ -28,7 +28,7 @@ MANIFEST_VERSION = 1
 def _code_digest() -> str:
     # Any change to how chapters are made invalidates every chapter made before it.
     digest = hashlib.sha256()
-    for name in ("assembler.py", "audio.py", "fragments.py", "levels.py"):
+    for name in ("assembler.py", "audio.py", "fragments.py", "levels.py", "mp3.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()
 

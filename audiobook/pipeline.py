@@ -305,7 +305,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
 
     from audiobook.assembler import chapter_filename
     from audiobook.fragments import (
-        encode_fragment,
+        EncoderPool,
         fragment_path,
         frame_samples,
         join_fragments,
@@ -365,7 +365,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
         if not path.exists():
             items = [x if isinstance(x, int) else (clip_path(cache, x[0]), gains[x[1]])
                      for x in frag.items]
-            encode_fragment(items, path, rules, rules.sample_rate, cancelled)
+            pool.encode(items, path, rules, rules.sample_rate)
         with lock:
             left[i] -= 1
             last = not left[i]
@@ -381,6 +381,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
     bar = tqdm(total=len(todo), desc="Encoding", unit="chapter", disable=not progress,
                position=1)
     encoders = ThreadPoolExecutor(workers, thread_name_prefix="encode")
+    pool = EncoderPool(workers)
 
     def submit(i: int) -> None:
         futures.extend(encoders.submit(encode, i, k) for k in range(len(fragments[i])))
@@ -409,6 +410,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
         raise
     finally:
         encoders.shutdown(wait=True, cancel_futures=True)
+        pool.close()
         bar.close()
     return _streamed_output(plans, folder, names, results)
 
