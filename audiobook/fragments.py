@@ -3,7 +3,8 @@
 A fragment ends at a paragraph pause once enough text precedes it. Boundaries
 follow the text, not the sound, so re-voicing a character leaves them where
 they were and only fragments holding that character's lines are encoded again;
-fragments of one chapter are encoded in parallel, so the cores stay busy to the
+fragments are encoded in worker processes (mp3.py: gain, room tone, limiter,
+LAME) as soon as their chapter's clips exist, so the cores stay busy to the
 end of a build.
 
 Each fragment is a constant-bit-rate MPEG stream without an Info frame, which
