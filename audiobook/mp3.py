@@ -80,26 +80,28 @@ class PeakLimiter:
         return out
 
     def _gains(self, data: np.ndarray, start: int, count: int) -> np.ndarray:
-        level = np.abs(data.astype(np.float64))
-        need = np.minimum(1.0, self.ceiling / np.maximum(level, 1e-12))
+        level = np.maximum(np.abs(data), np.float32(1e-12))
+        # Aimed a millionth below the ceiling: float32 rounding cannot then cross it.
+        need = np.minimum(np.float32(1.0), np.float32(self.ceiling * (1 - 1e-6)) / level)
         # Smallest need over [k - hold, k + ramp] for every k from start - ramp on.
         lows = _window_min(need[start - self.ramp - self.hold:], self.hold + self.ramp + 1)
         lows = lows[:count + self.ramp]
-        sums = np.concatenate([[0.0], np.cumsum(lows)])
+        sums = np.concatenate([[0.0], np.cumsum(lows, dtype=np.float64)])
         # Gain at sample start + i: mean of lows over [i, i + ramp] (shifted by ramp).
         return ((sums[self.ramp + 1:] - sums[:-self.ramp - 1]) / (self.ramp + 1))[:count]
 
 
 def _window_min(values: np.ndarray, width: int) -> np.ndarray:
-    """min(values[j:j + width]) for every j where the window fits (van Herk / Gil-Werman)."""
-    n = len(values)
-    if n < width:
-        return np.zeros(0)
-    padded = np.concatenate([values, np.ones(-n % width)]).reshape(-1, width)
-    prefix = np.minimum.accumulate(padded, axis=1).ravel()
-    suffix = np.minimum.accumulate(padded[:, ::-1], axis=1)[:, ::-1].ravel()
-    j = np.arange(n - width + 1)
-    return np.minimum(suffix[j], prefix[j + width - 1])
+    """min(values[j:j + width]) for every j where the window fits: windows doubled
+    in place (log2(width) vector passes), the last one overlapped to fit `width`."""
+    out, span = values, 1
+    while span * 2 <= width:
+        out = np.minimum(out[:-span], out[span:])  # out[j] = min(values[j:j + 2 * span])
+        span *= 2
+    rest = width - span
+    if rest:
+        out = np.minimum(out[:len(out) - rest], out[rest:])
+    return out[:max(0, len(values) - width + 1)]
 
 
 @lru_cache(maxsize=4)
