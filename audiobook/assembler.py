@@ -44,6 +44,9 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
 _INT32_PER_INT16 = 65536
+OWN_SESSION = True
+"""ffmpeg runs in a session of its own: a terminal's Ctrl-C reaches only our process,
+which stops it, instead of ffmpeg dying first and the build reporting a failed encoder."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def measure_chapter(plan: ChapterPlan, sample_rate: int = SAMPLE_RATE_HZ) -> Lou
     squares, samples, peak = 0.0, 0, 0
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=err)
+                                stderr=err, start_new_session=OWN_SESSION)
         try:
             for data, speech in _pieces(plan, sample_rate):
                 n = len(data) // 2
@@ -312,7 +315,7 @@ class _Encoder:
         cmd = [ffmpeg_exe(), "-v", "error", "-y", *fmt, "-i", "pipe:0", *extra_inputs, *args,
                str(self.tmp)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     stderr=self.err)
+                                     stderr=self.err, start_new_session=OWN_SESSION)
 
     def _stderr(self) -> str:
         self.err.seek(0)

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from audiobook.assembler import Profile, gain_to_target
+from audiobook.assembler import OWN_SESSION, Profile, gain_to_target
 from audiobook.audio import atomic_target, ebur128_summary, ffmpeg_exe
 from audiobook.engines import VoiceSettings
 from audiobook.errors import BuildError
@@ -43,7 +43,7 @@ def clip_loudness(path: Path) -> float:
     proc = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostats", "-v", "info", "-i", str(path),
          "-af", "ebur128", "-f", "null", "-"],
-        capture_output=True, check=False)
+        capture_output=True, check=False, start_new_session=OWN_SESSION)
     stderr = proc.stderr.decode(errors="replace")
     lufs = ebur128_summary(stderr).get("lufs")
     if proc.returncode != 0 or lufs is None:
