@@ -163,6 +163,8 @@ def test_a_build_killed_with_sigkill_is_finished_by_the_next_run_reusing_its_wor
         assert wait_for(lambda: "01 - Chapter 1 The Quay.mp3" in finished_chapters(folder))
         os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` does
         proc.wait(timeout=10)
+        # Speech workers and encoders notice they are orphaned and stop on their own.
+        assert wait_for(lambda: not running_in_session(proc.pid), 5.0)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
