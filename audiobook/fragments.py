@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from audiobook.assembler import (
     tag_mp3,
 )
 from audiobook.audio import SAMPLE_RATE_HZ, atomic_target
+from audiobook.errors import BuildError
 from audiobook.manifest import CODE_DIGEST
 from audiobook.mp3 import bed, leveled, write_mp3
 
@@ -179,9 +181,15 @@ class EncoderPool:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             future = self.pool.submit(encode_fragment, items, path, profile, sample_rate)
+        except BrokenProcessPool as err:
+            raise BuildError(f"{path.name}: an encoder process died ({err})") from err
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        return future.result()
+        try:
+            return future.result()
+        except BrokenProcessPool as err:
+            raise BuildError(f"an encoder process died (out of memory or killed?): {err}"
+                             ) from err
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -2,13 +2,18 @@
 per-voice loudness, and a re-voiced character re-encoding only their fragments."""
 
 import math
+import os
+import signal
 import struct
 
+import pytest
 from mutagen.mp3 import MP3
 
 from audiobook.assembler import STANDARD, BookInfo, ChapterPlan, item_samples
 from audiobook.audio import audioop, decode_to_pcm
+from audiobook.errors import BuildError
 from audiobook.fragments import (
+    EncoderPool,
     encode_fragment,
     fragment_bounds,
     frame_samples,
@@ -131,3 +136,16 @@ def test_revoicing_reencodes_only_the_fragment_with_their_line(tmp_path):
     new = set((cache / "fragments").rglob("*.mp3")) - before
     assert len(new) == 1  # Petra's one paragraph, in one fragment
     assert decode_to_pcm(second.files[0]) != audio
+
+
+def test_an_encoder_process_that_dies_stops_the_build_with_a_clear_error(tmp_path):
+    pool = EncoderPool(1)
+    try:
+        assert pool.encode([700, 700], tmp_path / "a.mp3", STANDARD) > 0
+        for pid in list(pool.pool._processes):
+            os.kill(pid, signal.SIGKILL)  # as the out-of-memory killer would
+        with pytest.raises(BuildError, match="encoder process died"):
+            pool.encode([700, 700], tmp_path / "b.mp3", STANDARD)
+    finally:
+        pool.close()
+    assert not (tmp_path / "b.mp3").exists()
