@@ -380,3 +380,18 @@ def test_pronoun_resolves_to_a_titled_canonical_name():
     # `Mrs. Penn` is keyed without its full stop among the names: her gender still counts.
     text = 'Mrs. Penn came in with the tray.\n\n"Tea?" she asked.'
     assert _kin_tags(text) == ["Mrs. Penn"]
+
+
+def test_pronoun_features_rank_candidates_of_its_gender_only():
+    from audiobook import ranker
+
+    text = ('Mara spoke to Tomas.\n\n"Go," said Mara.\n\n"Stay," said Tomas.\n\n'
+            '"Why?" she asked.')
+    evidence, ctx = _evidence(text)
+    history = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
+    rank = ranker.FEATURES.index("pron_gender_rank")
+    subject = ranker.FEATURES.index("pron_subject_rank")
+    mara = ranker.features(evidence[2], "Mara Quill", history, ctx)
+    tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
+    assert mara[rank] == mara[subject] == 1.0  # the only woman, and a subject
+    assert tomas[rank] == tomas[subject] == 0.0
