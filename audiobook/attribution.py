@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from audiobook import ranker
 from audiobook.characters import (
     ARTICLES,
+    MALE_TITLES,
     SPEECH_VERBS,
     STOPWORDS,
     TITLES,
@@ -46,6 +47,13 @@ _DESCRIPTION = re.compile(r"\b(?:the|his|her|their|my|our|your|a|an|this|that)\s
                           r"(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(_MALE_NOUNS + _FEMALE_NOUNS)
                           + r")\b", re.IGNORECASE)
 """`the old man`, `his wife`: a person described by a gendered noun, not named."""
+_KIN = re.compile(r"(his|her)\s+(?:[a-z][\w-]*\s+){0,2}?(wife|husband|mother|father|sister|"
+                  r"brother|daughter|son)\b", re.IGNORECASE)
+"""`his wife`, `her father`: someone described by kinship to a person just mentioned."""
+_KIN_GENDER = {"wife": "female", "mother": "female", "sister": "female", "daughter": "female",
+               "husband": "male", "father": "male", "brother": "male", "son": "male"}
+_MARRIED_TITLES = {"mrs", "lady", "madame", "mme"}
+"""Titles of a married woman: a wife or mother goes by her husband's name with one."""
 GENDER_WORDS = {"he": "male", "she": "female", "man": "male", "woman": "female"}
 """Subject words that stand for someone of a gender: pronouns and descriptions."""
 _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
@@ -118,7 +126,17 @@ class Roster:
                     if guess != "unknown":
                         char.gender = guess
                         break
+        self._by_canonical = {c.name: c for c in self.characters}
         self._patterns = _mention_patterns(self.by_name)
+        # (surname, title) of every titled or full name: kin share a surname.
+        self.surnames: dict[str, set[tuple[str, str | None]]] = {}
+        for char in self.characters:
+            for form in char.names():
+                title, bare = split_title(_norm_key(form))
+                words = bare.split()
+                if words and (title or len(words) >= 2) and words[-1][:1].isupper() and (
+                        words[-1].lower() not in TITLES):
+                    self.surnames.setdefault(char.name, set()).add((words[-1].lower(), title))
         self._found: tuple[str, list[Mention]] | None = None
 
     def lookup(self, mention: str) -> Character | None:
@@ -130,9 +148,41 @@ class Roster:
         _, bare = split_title(key)
         return self.by_name.get(bare)
 
+    def kin(self, of: str, relation: str) -> str | None:
+        """The one character who is `of`'s wife, father, sister... by a shared surname.
+
+        A wife or mother has a married woman's title (Mrs.), a husband or father a
+        man's title (Mr.), a sister or daughter not a married title; None unless
+        exactly one character fits.
+        """
+        names = {surname for surname, _ in self.surnames.get(of, ())}
+        if not names:
+            return None
+        want = _KIN_GENDER[relation]
+        found = []
+        for char in self.characters:
+            if char.name == of or char.gender != want:
+                continue
+            titles = {title for surname, title in self.surnames.get(char.name, ())
+                      if surname in names}
+            if not titles:
+                continue
+            if relation in ("wife", "mother"):
+                fits = bool(titles & _MARRIED_TITLES)
+            elif relation in ("husband", "father"):
+                fits = any(t is not None and t in MALE_TITLES for t in titles)
+            elif relation in ("sister", "daughter"):
+                fits = not titles & _MARRIED_TITLES
+            else:
+                fits = True
+            if fits:
+                found.append(char.name)
+        return found[0] if len(found) == 1 else None
+
     def gender(self, name: str) -> str:
         """`male`, `female` or `unknown` for a canonical name."""
-        char = self.by_name.get(name.lower())
+        # By the canonical name itself: `Mrs. Hall` is keyed `mrs hall` in by_name.
+        char = self._by_canonical.get(name) or self.lookup(name)
         return char.gender if char else "unknown"
 
     def mentions(self, text: str) -> list[Mention]:
@@ -275,6 +325,20 @@ def _subjects(text: str, start: int, end: int, index: _Index) -> list[tuple[int,
     return found
 
 
+_CLAUSE_OPENERS = ("and", "but", "then", "when", "while", "so")
+
+
+def _opens_clause(text: str, seg_start: int, at: int) -> bool:
+    """Whether a name at `at` opens a sentence or clause (`. Mara`, `; and Mara`):
+    the likely subject, not an object (`she looked at Mara`)."""
+    before = text[max(seg_start, at - 12):at].rstrip(" \n\t_(\"'\u201c\u2018")
+    if not before or before[-1] in ".!?;:\u2014-":
+        return True
+    words = before.split()
+    # The window may cut a word in two: a lone word counts only from the segment start.
+    return words[-1].lower() in _CLAUSE_OPENERS and (len(words) >= 2 or at - 12 <= seg_start)
+
+
 def _possessive(text: str, end: int) -> bool:
     return text.startswith(("'s", "\u2019s"), end)
 
@@ -379,6 +443,9 @@ class Evidence:
     """Characters named in the paragraph's narration, in order."""
     recent: list[str]
     """Recently mentioned characters, most recent last."""
+    subjects: list[str] = field(default_factory=list)
+    """Recent sentence subjects (names opening a sentence or clause of the narration,
+    and speakers), most recent last: whom a pronoun most likely goes on about."""
     following: list[str | None] = field(default_factory=list)
     """Tagged speakers of the next two utterances when they sit in the next two
     paragraphs (an alternating exchange read backwards from a later tag)."""
@@ -392,6 +459,7 @@ class _Attributor:
         self.roster = roster
         self.index = _Index(text, roster)
         self.recent: list[str] = []  # most recently mentioned last
+        self.subjects: list[str] = []  # recent sentence subjects, most recent last
         self.turns: list[str | None] = []  # speakers of the current conversation
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
@@ -408,6 +476,17 @@ class _Attributor:
             self.recent.append(name)
         del self.recent[:-RECENT_MENTIONS]
 
+    def subject(self, names: list[str]) -> None:
+        for name in names:
+            if name in self.subjects:
+                self.subjects.remove(name)
+            self.subjects.append(name)
+        del self.subjects[:-RECENT_MENTIONS]
+
+    def subject_mentions(self, mentions: list[Mention], seg: Segment) -> list[str]:
+        """Names among `mentions` that open a sentence or clause of the narration `seg`."""
+        return [m.name for m in mentions if _opens_clause(self.text, seg.start, m.start)]
+
     def resolve(self, word: str, at: int = -1, exclude: str | None = None) -> str | None:
         """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
 
@@ -419,6 +498,15 @@ class _Attributor:
         if word not in GENDER_WORDS:
             return word if word != "they" else None
         want = GENDER_WORDS[word]
+        kin = _KIN.match(self.text, at) if at >= 0 and word in ("man", "woman") else None
+        if kin is not None:
+            # `said his wife`: whose wife first, then the one who is that by surname;
+            # failing that, anyone of her gender but him.
+            of = self.resolve("he" if kin.group(1).lower() == "his" else "she", at)
+            found = self.roster.kin(of, kin.group(2).lower()) if of else None
+            if found:
+                return found
+            exclude = exclude or of
         for mention in reversed(self.local):
             if mention.start < at and mention.name != self.roster.narrator and (
                     mention.name != exclude and self.roster.gender(mention.name) == want):
@@ -466,8 +554,9 @@ class _Attributor:
             return None
         self.tag_word = subjects[0][1]
         who = self.resolve(subjects[0][1], subjects[0][0])
-        # `said the stranger`-like descriptions nobody fits are still a tag.
-        return "" if who is None and self.tag_word in ("man", "woman") else who
+        # `said the stranger`-like descriptions nobody fits are still a tag, and so is
+        # `she said` with no woman in sight: its gender still tells the ranker something.
+        return "" if who is None and self.tag_word in GENDER_WORDS else who
 
     def second_tag(self, seg: Segment) -> bool:
         """Whether narration between two quotes, after tagging the first, has a speech
@@ -570,6 +659,8 @@ class _Attributor:
         narration = [s for s in segs if s.kind == "narration"]
         self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
                       if not _possessive(self.text, m.end)]
+        local_subjects = [m for seg in narration for m in self.index.within(seg.start, seg.end)
+                          if _opens_clause(self.text, seg.start, m.start)]
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         tag_words: dict[int, str] = {}
@@ -610,6 +701,8 @@ class _Attributor:
                 tagged[segs[0].quote] = who
                 tag_words[segs[0].quote] = self.tag_word
                 tag_sides[segs[0].quote] = "lead"
+        if tagged:
+            self.carry_tags(dialogue, tagged, tag_words, tag_sides)
         speaker = next((t for t in tagged.values() if t), None)
         beat = self.beat(narration)
         vocatives = self.vocatives(dialogue)
@@ -631,14 +724,36 @@ class _Attributor:
                 tag_side=tag_sides.get(quote, ""), continued=continued, beat=beat,
                 conversation=conversation, vocatives=list(vocatives),
                 addressed=list(self.addressed), expected=self.expected_turn(),
-                narration=[m.name for m in self.local], recent=list(self.recent)))
+                narration=[m.name for m in self.local], recent=list(self.recent),
+                subjects=self.subjects + [m.name for m in local_subjects
+                                          if m.start < dialogue[-1].end]))
         for seg in narration:
             self.mention([m.name for m in self.index.within(seg.start, seg.end)])
+        self.subject([m.name for m in local_subjects])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
             if who != UNKNOWN:
                 self.mention([who])
+                self.subject([who])
         self.turns.append(dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None)
         self.addressed = [v for v in vocatives if v != dialogue[-1].speaker]
+
+    @staticmethod
+    def carry_tags(dialogue: list[Segment], tagged: dict[int, str], tag_words: dict[int, str],
+                   tag_sides: dict[int, str]) -> None:
+        """`"Is it?" she asked. "Then go."`: a quote with no tag of its own, in a paragraph
+        where another quote has one, is the same speaker going on (one speaker per
+        paragraph is the convention); it takes the nearest tag, the one before first."""
+        quotes = list(dict.fromkeys(seg.quote for seg in dialogue))
+        for i, quote in enumerate(quotes):
+            if quote in tagged:
+                continue
+            before = [q for q in reversed(quotes[:i]) if q in tagged and tag_sides[q] != "carried"]
+            after = [q for q in quotes[i + 1:] if q in tagged and tag_sides[q] != "carried"]
+            source = (before or after or [None])[0]
+            if source is not None:
+                tagged[quote] = tagged[source]
+                tag_words[quote] = tag_words.get(source, "")
+                tag_sides[quote] = "carried"
 
     def from_conversation(self, vocatives: list[str]) -> str | None:
         """Untagged line: the person just addressed, else whoever's turn it is."""
@@ -663,7 +778,9 @@ class _Attributor:
         words = 0
         for seg in segs:
             if seg.kind == "narration":
-                names += [m.name for m in self.index.within(seg.start, seg.end)]
+                found = self.index.within(seg.start, seg.end)
+                names += [m.name for m in found]
+                self.subject(self.subject_mentions(found, seg))
                 words += len(seg.text.split())
         self.mention(names)
         if gap >= CONVERSATION_GAP_PARAGRAPHS or words >= LONG_NARRATION_WORDS or any(

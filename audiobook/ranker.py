@@ -84,6 +84,7 @@ FEATURES = (
     "ctx_candidates", "ctx_gap", "ctx_has_tag", "ctx_quote_words", "ctx_narration_words",
     "ctx_tag_side",
     "book_tags", "scene_tags",
+    "subject_rank", "pron_gender_rank", "pron_subject_rank",
 )
 
 
@@ -113,7 +114,7 @@ class Frame:
                  "following", "total", "spoken", "last", "prev_gender", "next_names",
                  "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
                  "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
-                 "context", "scene")
+                 "context", "scene", "subjects", "gender_recent", "gender_subjects")
 
     def __init__(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
                  n_candidates: int) -> None:
@@ -145,13 +146,20 @@ class Frame:
         self.nearby = [ctx.paragraph_names.get(p, [])
                        for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph)]
         self.scene = ctx.scene_tags.get(ev.quote) or Counter()
+        self.subjects = list(reversed(ev.subjects))
+        # A pronoun's referent among those of its gender only: `she` skips the men.
+        want = "male" if word in ("he", "man") else "female"
+        same = [n for n in self.recent if ctx.genders.get(n) == want] if self.pronoun_tag else []
+        self.gender_recent = same
+        self.gender_subjects = ([n for n in self.subjects if ctx.genders.get(n) == want]
+                                if self.pronoun_tag else [])
         self.context = [
             float(n_candidates),
             float(min(ev.paragraph - self.last[0], 10)),
             float(ev.tag is not None),
             math.log1p(len(quote_text.split())),
             math.log1p(len(narration.split())),
-            float({"after": 1, "before": 2, "lead": 3}.get(ev.tag_side, 0)),
+            float({"after": 1, "before": 2, "lead": 3, "carried": 4}.get(ev.tag_side, 0)),
         ]
 
 
@@ -255,7 +263,20 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         # Who talks in this book and in this scene, by the tags that name them.
         math.log1p(ctx.tag_counts.get(cand, 0)),
         math.log1p(f.scene.get(cand, 0)),
+        # Who the narration was about: recent sentence subjects, and for a pronoun tag
+        # the order among those of its gender.
+        _inverse_rank(f.subjects, cand),
+        _inverse_rank(f.gender_recent, cand),
+        _inverse_rank(f.gender_subjects, cand),
     ]
+
+
+def _inverse_rank(names: list[str], cand: str) -> float:
+    """1 for the first of `names`, 1/2 for the second... 0 when absent."""
+    try:
+        return 1.0 / (1 + names.index(cand))
+    except ValueError:
+        return 0.0
 
 
 Scorer = Callable[[list[float]], float]

@@ -306,3 +306,92 @@ def test_scene_tags_count_the_tags_around_an_utterance_but_its_own():
     assert ctx.tag_counts == {"Mara Quill": 2, "Tomas Reed": 1}
     assert ctx.scene_tags[evidence[2].quote] == {"Mara Quill": 2, "Tomas Reed": 1}
     assert ctx.scene_tags[evidence[0].quote] == {"Mara Quill": 1, "Tomas Reed": 1}
+
+
+def test_quote_after_a_tag_clause_takes_the_same_tag():
+    # The first quote ends in `?`, so the two are separate utterances; the second has no
+    # tag of its own but the same speaker goes on.
+    text = 'Tomas waited by the boat.\n\n"Is it far?" Mara asked quietly. "The river is high."'
+    evidence, _ = _evidence(text)
+    assert [ev.tag for ev in evidence] == ["Mara Quill", "Mara Quill"]
+    assert [ev.tag_side for ev in evidence] == ["after", "carried"]
+
+
+def test_a_quote_before_the_tagged_one_takes_its_tag_too():
+    text = 'Tomas waited by the boat.\n\n"Wait." Then, "Is it far?" Mara asked quietly.'
+    evidence, _ = _evidence(text)
+    assert [ev.tag for ev in evidence][-1] == "Mara Quill"
+    assert all(ev.tag == "Mara Quill" for ev in evidence)
+
+
+def test_two_tags_in_a_paragraph_are_not_carried_over_each_other():
+    text = '"Is it far?" asked Mara. "Not far," said Tomas.'
+    evidence, _ = _evidence(text)
+    assert [(ev.tag, ev.tag_side) for ev in evidence] == [("Mara Quill", "after"),
+                                                          ("Tomas Reed", "after")]
+
+
+def test_unresolved_pronoun_tag_keeps_its_word():
+    # Nobody female has been named yet: the tag is unresolved, but still a `she` tag.
+    text = 'The boat came in.\n\n"Is it far?" she asked.'
+    evidence, _ = _evidence(text)
+    assert (evidence[0].tag, evidence[0].tag_word) == ("", "she")
+
+
+def test_subjects_are_names_that_open_a_sentence_or_clause():
+    text = ('Mara looked at Tomas for a long time; and the ferryman watched them both. '
+            'She turned to the water.\n\n"It is late," she said.')
+    evidence, _ = _evidence(text)
+    assert evidence[0].subjects == ["Mara Quill", "The Ferryman"]
+    assert "Tomas Reed" in evidence[0].recent
+
+
+KIN_CAST = [Character("Mr. Harlow", [], "male"), Character("Mrs. Harlow", [], "female"),
+            Character("Edith", ["Miss Harlow"], "female"), Character("Mrs. Penn", [], "female")]
+
+
+def _kin_tags(text: str) -> list[str | None]:
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in KIN_CAST])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    return [ev.tag for ev in evidence]
+
+
+def test_his_wife_is_the_woman_with_his_surname_and_a_married_title():
+    # Mrs. Penn is the last woman named, but `his wife` is Mrs. Harlow.
+    text = ('Mr. Harlow read his paper while Mrs. Penn went out.\n\n'
+            '"The house is let at last," said his wife.')
+    assert _kin_tags(text) == ["Mrs. Harlow"]
+
+
+def test_her_father_and_her_mother_by_surname():
+    text = ('Edith stood at the window.\n\n"You are late," said her father.\n\n'
+            '"Let her be," cried her mother.')
+    assert _kin_tags(text) == ["Mr. Harlow", "Mrs. Harlow"]
+
+
+def test_kin_with_no_surname_match_is_not_the_possessor():
+    # Nobody shares Mrs. Penn's surname: `her sister` is some other woman, not her.
+    text = 'Edith sat down. Mrs. Penn poured tea.\n\n"How kind," said her sister.'
+    assert _kin_tags(text) == ["Edith"]
+
+
+def test_pronoun_resolves_to_a_titled_canonical_name():
+    # `Mrs. Penn` is keyed without its full stop among the names: her gender still counts.
+    text = 'Mrs. Penn came in with the tray.\n\n"Tea?" she asked.'
+    assert _kin_tags(text) == ["Mrs. Penn"]
+
+
+def test_pronoun_features_rank_candidates_of_its_gender_only():
+    from audiobook import ranker
+
+    text = ('Mara spoke to Tomas.\n\n"Go," said Mara.\n\n"Stay," said Tomas.\n\n'
+            '"Why?" she asked.')
+    evidence, ctx = _evidence(text)
+    history = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
+    rank = ranker.FEATURES.index("pron_gender_rank")
+    subject = ranker.FEATURES.index("pron_subject_rank")
+    mara = ranker.features(evidence[2], "Mara Quill", history, ctx)
+    tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
+    assert mara[rank] == mara[subject] == 1.0  # the only woman, and a subject
+    assert tomas[rank] == tomas[subject] == 0.0
