@@ -451,6 +451,15 @@ class Evidence:
     paragraphs (an alternating exchange read backwards from a later tag)."""
 
 
+def _most_recent_last(order: list[str], names: list[str]) -> None:
+    """Move (or add) `names` to the end of `order`, keeping the last RECENT_MENTIONS."""
+    for name in names:
+        if name in order:
+            order.remove(name)
+        order.append(name)
+    del order[:-RECENT_MENTIONS]
+
+
 class _Attributor:
     """Walks the paragraphs in order, keeping track of the conversation."""
 
@@ -470,18 +479,10 @@ class _Attributor:
     # -- mentions and pronouns ----------------------------------------------------
 
     def mention(self, names: list[str]) -> None:
-        for name in names:
-            if name in self.recent:
-                self.recent.remove(name)
-            self.recent.append(name)
-        del self.recent[:-RECENT_MENTIONS]
+        _most_recent_last(self.recent, names)
 
     def subject(self, names: list[str]) -> None:
-        for name in names:
-            if name in self.subjects:
-                self.subjects.remove(name)
-            self.subjects.append(name)
-        del self.subjects[:-RECENT_MENTIONS]
+        _most_recent_last(self.subjects, names)
 
     def subject_mentions(self, mentions: list[Mention], seg: Segment) -> list[str]:
         """Names among `mentions` that open a sentence or clause of the narration `seg`."""
