@@ -1,8 +1,9 @@
 """MP3 encoding in the calling process: gain, room tone, a look-ahead peak limiter, LAME.
 
-LAME comes from the `lameenc` wheel, fed 16-bit samples directly; this costs
-about half the CPU of piping the same samples through an ffmpeg process at the
-same LAME quality, and no process start per file. Samples are processed as
+LAME comes from the `lameenc` wheel, fed 16-bit samples directly: the encode
+itself costs about what ffmpeg's would (96.6 and 107.2 s against 103.7 and
+102.7 s for 4.3 hours of speech), but no ffmpeg process is started per file and
+the gain, room tone and limiter cost little beside it. Samples are processed as
 float32 arrays (numpy) in blocks, so memory stays flat however long the input.
 """
 
@@ -138,18 +139,24 @@ def leveled(pieces: Iterable[tuple[bytes, float] | int], sample_rate: int
             yield block
 
 
+def lame_encoder(sample_rate: int, bitrate_kbps: int) -> lameenc.Encoder:
+    """LAME for 16-bit mono samples: constant bit rate, same rate out, LAME_QUALITY."""
+    lame = lameenc.Encoder()
+    lame.set_bit_rate(bitrate_kbps)
+    lame.set_in_sample_rate(sample_rate)
+    lame.set_out_sample_rate(sample_rate)
+    lame.set_channels(1)
+    lame.set_quality(LAME_QUALITY)
+    return lame
+
+
 class Mp3Writer:
     """Constant-bit-rate mono MP3 without an Info frame, written to an open file."""
 
     def __init__(self, file, sample_rate: int, bitrate_kbps: int, ceiling_db: float):
         self.file = file
         self.limiter = PeakLimiter(32767 * 10 ** (ceiling_db / 20), sample_rate)
-        self.lame = lameenc.Encoder()
-        self.lame.set_bit_rate(bitrate_kbps)
-        self.lame.set_in_sample_rate(sample_rate)
-        self.lame.set_out_sample_rate(sample_rate)
-        self.lame.set_channels(1)
-        self.lame.set_quality(LAME_QUALITY)
+        self.lame = lame_encoder(sample_rate, bitrate_kbps)
 
     def _encode(self, samples: np.ndarray) -> None:
         if len(samples):

@@ -4,9 +4,10 @@ Prints, in one run: segmentation words per second; audio seconds per wall
 second for the full build and for the engine alone (espeak-ng through its
 library, one voice, one process, no cache, then one MP3 encode with the
 build's own encoder, LAME through lameenc), and their ratio, with the same
-encode through the ffmpeg command line for reference; the peak memory of the build's whole process tree; the time of an
-unchanged rebuild; the time of a rebuild after re-voicing one minor character;
-and, for books of the given lengths in hours, each build's peak memory.
+encode through the ffmpeg command line for reference; the peak memory of the
+build's whole process tree; the time of an unchanged rebuild; the time of a
+rebuild after re-voicing one minor character; and, for books of the given
+lengths in hours, each build's peak memory.
 
     python tools/bench.py [--text NOVEL.txt] [--words N] [--memory-hours 1,10]
 
@@ -32,8 +33,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import lameenc
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -42,7 +41,7 @@ from audiobook.audio import ffmpeg_exe  # noqa: E402
 from audiobook.book import load_book  # noqa: E402
 from audiobook.cast import Cast, dump_cast, load_cast  # noqa: E402
 from audiobook.engines import VoiceSettings, get_engine  # noqa: E402
-from audiobook.mp3 import LAME_QUALITY, bitrate_kbps  # noqa: E402
+from audiobook.mp3 import bitrate_kbps, lame_encoder  # noqa: E402
 from audiobook.pipeline import analyse  # noqa: E402
 from audiobook.segmenter import segment_book  # noqa: E402
 from audiobook.speech import split_for_engine  # noqa: E402
@@ -157,11 +156,7 @@ def audio_seconds(stdout: str) -> float:
 def lame_alone(pcm_path: Path, sample_rate: int, mp3_path: Path) -> None:
     """The plainest MP3 encode of 16-bit samples with the build's encoder and settings
     (LAME through lameenc, same bit rate and quality; no gain, no limiter)."""
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(bitrate_kbps(STANDARD.mp3_bitrate))
-    encoder.set_in_sample_rate(sample_rate)
-    encoder.set_channels(1)
-    encoder.set_quality(LAME_QUALITY)
+    encoder = lame_encoder(sample_rate, bitrate_kbps(STANDARD.mp3_bitrate))
     with open(pcm_path, "rb") as pcm, open(mp3_path, "wb") as mp3:
         while data := pcm.read(1 << 20):
             mp3.write(encoder.encode(data))
