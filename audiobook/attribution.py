@@ -39,6 +39,7 @@ RECENT_MENTIONS = 12
 """How many recently mentioned characters pronouns may refer to."""
 
 _PRONOUN = re.compile(r"\b(he|she|I|they)\b")
+_HE_SHE = re.compile(r"\b([Hh]e|[Ss]he)\b")
 _MALE_NOUNS = ("man", "gentleman", "boy", "lad", "fellow", "husband", "father", "son",
                "brother", "uncle", "nephew", "king", "prince", "lord", "gentlemen")
 _FEMALE_NOUNS = ("woman", "lady", "girl", "lass", "wife", "mother", "daughter", "sister",
@@ -474,6 +475,7 @@ class _Attributor:
         self.local: list[Mention] = []  # names in the current paragraph's narration
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
         self.tag_verb = -1  # offset of the speech verb tag_before last used
+        self.called: list[str] = []  # names called out in the paragraph being read
         self.evidence: list[Evidence] = []  # what the rules saw, per utterance
 
     # -- mentions and pronouns ----------------------------------------------------
@@ -484,9 +486,28 @@ class _Attributor:
     def subject(self, names: list[str]) -> None:
         _most_recent_last(self.subjects, names)
 
-    def subject_mentions(self, mentions: list[Mention], seg: Segment) -> list[str]:
-        """Names among `mentions` that open a sentence or clause of the narration `seg`."""
-        return [m.name for m in mentions if _opens_clause(self.text, seg.start, m.start)]
+    def clause_subjects(self, segs: list[Segment]) -> list[tuple[int, str]]:
+        """(offset, name) of the characters opening a sentence or clause of the narration
+        `segs`: named (`. Mara`), or `He`/`She` going on about the last subject of that
+        gender (`Mara frowned. She...` keeps Mara the one the passage is about)."""
+        out: list[tuple[int, str]] = []
+        running = list(self.subjects)
+        for seg in segs:
+            found = [(m.start, m.name) for m in self.index.within(seg.start, seg.end)]
+            found += [(m.start(), m.group(1).lower())
+                      for m in _HE_SHE.finditer(self.text, seg.start, seg.end)]
+            for at, who in sorted(found):
+                if not _opens_clause(self.text, seg.start, at):
+                    continue
+                if who in ("he", "she"):
+                    want = GENDER_WORDS[who]
+                    who = next((n for n in reversed(running)
+                                if self.roster.gender(n) == want), None)
+                    if who is None:
+                        continue
+                out.append((at, who))
+                _most_recent_last(running, [who])
+        return out
 
     def resolve(self, word: str, at: int = -1, exclude: str | None = None) -> str | None:
         """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
@@ -499,6 +520,8 @@ class _Attributor:
         if word not in GENDER_WORDS:
             return word if word != "they" else None
         want = GENDER_WORDS[word]
+        # Nobody calls themselves by name: `"Oh, Mr. Cuthbert," she whispered` is not him.
+        called = self.called
         kin = _KIN.match(self.text, at) if at >= 0 and word in ("man", "woman") else None
         if kin is not None:
             # `said his wife`: whose wife first, then the one who is that by surname;
@@ -510,14 +533,16 @@ class _Attributor:
             exclude = exclude or of
         for mention in reversed(self.local):
             if mention.start < at and mention.name != self.roster.narrator and (
-                    mention.name != exclude and self.roster.gender(mention.name) == want):
+                    mention.name != exclude and mention.name not in called
+                    and self.roster.gender(mention.name) == want):
                 return mention.name
         # In a conversation, the person whose turn it is beats plain recency.
         expected = self.expected_turn()
-        if expected and expected != exclude and self.roster.gender(expected) == want:
+        if expected and expected != exclude and expected not in called and (
+                self.roster.gender(expected) == want):
             return expected
         for name in reversed(self.recent):
-            if name != self.roster.narrator and name != exclude and (
+            if name != self.roster.narrator and name != exclude and name not in called and (
                     self.roster.gender(name) == want):
                 return name
         return None
@@ -660,8 +685,9 @@ class _Attributor:
         narration = [s for s in segs if s.kind == "narration"]
         self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
                       if not _possessive(self.text, m.end)]
-        local_subjects = [m for seg in narration for m in self.index.within(seg.start, seg.end)
-                          if _opens_clause(self.text, seg.start, m.start)]
+        local_subjects = self.clause_subjects(narration)
+        vocatives = self.vocatives(dialogue)
+        self.called = vocatives
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         tag_words: dict[int, str] = {}
@@ -706,7 +732,7 @@ class _Attributor:
             self.carry_tags(dialogue, tagged, tag_words, tag_sides)
         speaker = next((t for t in tagged.values() if t), None)
         beat = self.beat(narration)
-        vocatives = self.vocatives(dialogue)
+        self.called = []
         conversation = self.from_conversation(vocatives)
         if speaker is None and continued:
             speaker = continued
@@ -726,11 +752,11 @@ class _Attributor:
                 conversation=conversation, vocatives=list(vocatives),
                 addressed=list(self.addressed), expected=self.expected_turn(),
                 narration=[m.name for m in self.local], recent=list(self.recent),
-                subjects=self.subjects + [m.name for m in local_subjects
-                                          if m.start < dialogue[-1].end]))
+                subjects=self.subjects + [name for at, name in local_subjects
+                                          if at < dialogue[-1].end]))
         for seg in narration:
             self.mention([m.name for m in self.index.within(seg.start, seg.end)])
-        self.subject([m.name for m in local_subjects])
+        self.subject([name for _, name in local_subjects])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
             if who != UNKNOWN:
                 self.mention([who])
@@ -777,12 +803,11 @@ class _Attributor:
     def narration_only(self, segs: list[Segment], gap: int) -> None:
         names = []
         words = 0
-        for seg in segs:
-            if seg.kind == "narration":
-                found = self.index.within(seg.start, seg.end)
-                names += [m.name for m in found]
-                self.subject(self.subject_mentions(found, seg))
-                words += len(seg.text.split())
+        narration = [seg for seg in segs if seg.kind == "narration"]
+        for seg in narration:
+            names += [m.name for m in self.index.within(seg.start, seg.end)]
+            words += len(seg.text.split())
+        self.subject([name for _, name in self.clause_subjects(narration)])
         self.mention(names)
         if gap >= CONVERSATION_GAP_PARAGRAPHS or words >= LONG_NARRATION_WORDS or any(
                 s.kind == "heading" for s in segs):
@@ -803,11 +828,7 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
     model = ranker.load_model() if learned else None
     if model is None:
         return
-    # Greedy, in text order: turn-taking features see the ranker's own choices.
-    history: list[tuple[int, str]] = []
-    for ev in evidence:
-        who = ranker.choose(ev, history, context, model) or ev.rule
-        history.append((ev.paragraph, who))
+    for ev, who in zip(evidence, ranker.decode(evidence, context, model), strict=True):
         for seg in ev.segments:
             seg.speaker = who
 

@@ -342,3 +342,57 @@ def choose(ev: Evidence, history: list[tuple[int, str]], ctx: Context,
         if value > best_score:
             best, best_score = cand, value
     return best
+
+
+BEAM_WIDTH = 4
+"""Speaker sequences kept while decoding (a greedy pick can't be taken back)."""
+BEAM_MARGIN = 1.0
+"""Sequences this much less likely (log) than the best are dropped: most lines have
+one clear speaker, so the beam is one sequence wide almost everywhere."""
+
+
+def decode(evidence: list[Evidence], ctx: Context, score: Scorer,
+           width: int = BEAM_WIDTH, margin: float = BEAM_MARGIN) -> list[str]:
+    """The most likely speaker of every utterance, in text order.
+
+    A beam search over speaker sequences, the scores a softmax over each
+    utterance's candidates. Turn-taking features read the sequence's own earlier
+    choices, so one doubtful line in an untagged exchange is settled by how well
+    the lines after it fit, not by a greedy guess that shifts the whole exchange.
+    `width=1` is greedy decoding.
+    """
+    # A beam: (log probability, its last turns as the features see them, and a
+    # back-pointer chain (speaker, parent) to read the whole sequence at the end).
+    Beam = tuple[float, list[tuple[int, str]], tuple | None]
+    beams: list[Beam] = [(0.0, [], None)]
+    for ev in evidence:
+        grown: list[Beam] = []
+        for logp, history, chain in beams:
+            names = candidates(ev, history, ctx)
+            if not names:
+                names, scores = [ev.rule], [0.0]
+            else:
+                frame = Frame(ev, history, ctx, len(names))
+                scores = [score(features(ev, c, history, ctx, len(names), frame))
+                          for c in names]
+            top = max(scores)
+            norm = top + math.log(sum(math.exp(s - top) for s in scores))
+            tail = history[-HISTORY_UTTERANCES + 1:]
+            grown += [(logp + s - norm, tail + [(ev.paragraph, c)], (c, chain))
+                      for c, s in zip(names, scores, strict=True)]
+        grown.sort(key=lambda b: -b[0])
+        beams, seen = [], set()
+        for beam in grown:
+            if len(beams) >= width or beam[0] < grown[0][0] - margin:
+                break
+            # Sequences that agree on the recent turns look the same to every feature.
+            key = tuple(who for _, who in beam[1])
+            if key not in seen:
+                seen.add(key)
+                beams.append(beam)
+    out: list[str] = []
+    chain = beams[0][2] if beams else None
+    while chain is not None:
+        out.append(chain[0])
+        chain = chain[1]
+    return out[::-1]

@@ -101,15 +101,9 @@ def rows_for(ext, prior: list[str]):
 
 
 def decode(ext, score) -> list[str]:
-    """Greedy speakers in text order, as `attribution.attribute` picks them."""
-    novel, evidence, ctx = ext[:3]
-    history: list[tuple[int, str]] = []
-    out = []
-    for ev in evidence:
-        who = ranker.choose(ev, history, ctx, score) or ev.rule
-        history.append((ev.paragraph, who))
-        out.append(who)
-    return out
+    """Speakers in text order, as `attribution.attribute` picks them (beam search)."""
+    evidence, ctx = ext[1], ext[2]
+    return ranker.decode(evidence, ctx, score)
 
 
 def fit(exts, kind: str):
