@@ -956,12 +956,24 @@ def _settle_kin(walker: _Attributor) -> None:
             support.update([(key, name) for name in options[i]])
             support.update([(key[1], name) for name in options[i]])
     _couple_support(walker.roster, support)
+    # The book's relative for an (owner, relation) may go unnamed where the tag is
+    # (`her uncle` in the narration too): they stay an option there.
+    book_best: dict[tuple[str | None, str], tuple[int, str]] = {}
+    for i in tagged:
+        key = walker.kin_tags[walker.evidence[i].tag_at]
+        for name in options[i]:
+            score = (support[key, name] + support[key[1], name], name)
+            book_best[key] = max(book_best.get(key, score), score)
     for i in tagged:
         fits = options[i]
-        if not fits:
-            continue
         ev = walker.evidence[i]
         key = walker.kin_tags[ev.tag_at]
+        if key in book_best and book_best[key][1] not in fits and (
+                book_best[key][1] not in ev.vocatives):
+            name = book_best[key][1]
+            fits[name] = (walker.roster.kin_fit(key[0], name, key[1]), -KIN_WINDOW)
+        if not fits:
+            continue
         best = max(fits, key=lambda n: (support[key, n] + support[key[1], n], *fits[n]))
         if ev.rule == ev.tag or not ev.tag:
             ev.rule = best

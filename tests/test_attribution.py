@@ -442,3 +442,11 @@ def test_a_married_womans_surname_is_not_her_fathers():
 def test_his_lady_is_his_wife():
     text = 'Mr. Penn, Mrs. Penn and Ada sat down.\n\n"Well?" said his lady.'
     assert _family_tags(text) == ["Mrs. Penn"]
+
+
+def test_the_books_uncle_is_kept_where_the_narration_does_not_name_him():
+    # Mr. Penn is her uncle in two scenes; in the third only Tomas is named.
+    text = ('Mr. Penn sat with Edith.\n\n"Rain," said her uncle.\n\n' + _PAUSE +
+            '\n\nMr. Penn walked with Edith.\n\n"Mud," said her uncle.\n\n' + _PAUSE +
+            '\n\nTomas bowed to Edith.\n\n"Tea?" said her uncle.')
+    assert _family_tags(text) == ["Mr. Penn", "Mr. Penn", "Mr. Penn"]
