@@ -48,11 +48,27 @@ _DESCRIPTION = re.compile(r"\b(?:the|his|her|their|my|our|your|a|an|this|that)\s
                           r"(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(_MALE_NOUNS + _FEMALE_NOUNS)
                           + r")\b", re.IGNORECASE)
 """`the old man`, `his wife`: a person described by a gendered noun, not named."""
-_KIN = re.compile(r"(his|her)\s+(?:[a-z][\w-]*\s+){0,2}?(wife|husband|mother|father|sister|"
-                  r"brother|daughter|son)\b", re.IGNORECASE)
-"""`his wife`, `her father`: someone described by kinship to a person just mentioned."""
 _KIN_GENDER = {"wife": "female", "mother": "female", "sister": "female", "daughter": "female",
-               "husband": "male", "father": "male", "brother": "male", "son": "male"}
+               "aunt": "female", "niece": "female", "lady": "female",
+               "husband": "male", "father": "male", "brother": "male", "son": "male",
+               "uncle": "male", "nephew": "male"}
+_KIN = re.compile(r"(his|her)\s+(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(_KIN_GENDER) + r")\b",
+                  re.IGNORECASE)
+"""`his wife`, `her aunt`: someone described by kinship to a person just mentioned."""
+KIN_WINDOW = 1500
+"""Characters named within this many characters of a kin tag may be the relative."""
+KIN_NEAR_UTTERANCES = 6
+"""...and so may the tagged speakers of this many utterances either side."""
+
+
+def _kin_relation(kin: re.Match) -> str | None:
+    """The relation a `_KIN` match names: `his lady` is his wife; `her lady` is no kin."""
+    noun = kin.group(2).lower()
+    if noun == "lady":
+        return "wife" if kin.group(1).lower() == "his" else None
+    return noun
+
+
 _MARRIED_TITLES = {"mrs", "lady", "madame", "mme"}
 """Titles of a married woman: a wife or mother goes by her husband's name with one."""
 GENDER_WORDS = {"he": "male", "she": "female", "man": "male", "woman": "female"}
@@ -138,6 +154,9 @@ class Roster:
                 if words and (title or len(words) >= 2) and words[-1][:1].isupper() and (
                         words[-1].lower() not in TITLES):
                     self.surnames.setdefault(char.name, set()).add((words[-1].lower(), title))
+        # Titles each character goes by (`mrs`, `aunt`): what kin they may be.
+        self.titles = {c.name: {t for t in (split_title(_norm_key(f))[0] for f in c.names())
+                                if t} for c in self.characters}
         self._found: tuple[str, list[Mention]] | None = None
 
     def lookup(self, mention: str) -> Character | None:
@@ -150,35 +169,58 @@ class Roster:
         return self.by_name.get(bare)
 
     def kin(self, of: str, relation: str) -> str | None:
-        """The one character who is `of`'s wife, father, sister... by a shared surname.
+        """The one character who is `of`'s wife, father, sister... by a shared surname
+        (see `kin_fit`); None unless exactly one character fits."""
+        found = [c.name for c in self.characters if self.kin_fit(of, c.name, relation) == 2]
+        return found[0] if len(found) == 1 else None
+
+    def kin_fit(self, of: str | None, name: str, relation: str) -> int:
+        """How well `name` fits as `of`'s `relation`: -1 not at all (wrong gender, the
+        owner, a title that rules it out), 0 possibly, 1 by title (a married woman for a
+        wife), 2 by name (shares the owner's surname with a fitting title, or `Aunt`
+        for an aunt).
 
         A wife or mother has a married woman's title (Mrs.), a husband or father a
-        man's title (Mr.), a sister or daughter not a married title; None unless
-        exactly one character fits.
+        man's title (Mr.), a sister or daughter not a married title. A married woman's
+        surname is her husband's: it makes kin of her husband and children only.
         """
-        names = {surname for surname, _ in self.surnames.get(of, ())}
-        if not names:
-            return None
-        want = _KIN_GENDER[relation]
-        found = []
-        for char in self.characters:
-            if char.name == of or char.gender != want:
-                continue
-            titles = {title for surname, title in self.surnames.get(char.name, ())
-                      if surname in names}
-            if not titles:
-                continue
+        char = self._by_canonical.get(name)
+        if char is None or name == of or char.gender != _KIN_GENDER[relation]:
+            return -1
+        titles = self.titles.get(name, set())
+        married = bool(titles & _MARRIED_TITLES)
+        if relation in ("wife", "mother") and titles and not married:
+            return -1  # `Miss Ames` is nobody's wife
+        if relation in titles:
+            return 1  # `Aunt Ida` for her aunt
+        owned = self.surnames.get(of or "", set())
+        names = {surname for surname, _ in owned}
+        if relation not in ("husband", "son", "daughter"):
+            # Her name as a married woman (with or without the title) is not her father's.
+            names -= {surname for surname, title in owned if title in _MARRIED_TITLES}
+        shared = {title for surname, title in self.surnames.get(name, ()) if surname in names}
+        if shared:
             if relation in ("wife", "mother"):
-                fits = bool(titles & _MARRIED_TITLES)
+                fits = bool(shared & _MARRIED_TITLES)
             elif relation in ("husband", "father"):
-                fits = any(t is not None and t in MALE_TITLES for t in titles)
+                fits = any(t is not None and t in MALE_TITLES for t in shared)
             elif relation in ("sister", "daughter"):
-                fits = not titles & _MARRIED_TITLES
+                fits = not shared & _MARRIED_TITLES
             else:
-                fits = True
+                fits = relation in ("brother", "son")
             if fits:
-                found.append(char.name)
-        return found[0] if len(found) == 1 else None
+                return 2
+        return 1 if relation in ("wife", "mother") and married else 0
+
+    def married_couple(self, one: str, other: str) -> bool:
+        """Whether a man and a woman share a surname, she with a married title."""
+        genders = {self.gender(one), self.gender(other)}
+        if genders != {"male", "female"}:
+            return False
+        shared = ({s for s, _ in self.surnames.get(one, ())}
+                  & {s for s, _ in self.surnames.get(other, ())})
+        return any(title in _MARRIED_TITLES for name in (one, other)
+                   for surname, title in self.surnames.get(name, ()) if surname in shared)
 
     def gender(self, name: str) -> str:
         """`male`, `female` or `unknown` for a canonical name."""
@@ -426,6 +468,8 @@ class Evidence:
     """Speaker named by a speech tag: a name, "" for an unresolved tag, None for no tag."""
     tag_word: str
     """The tag's subject word: a canonical name, `he`, `she`, `i`..."""
+    tag_at: int
+    """Offset of the tag's subject word in the text (-1 if none or unknown)."""
     tag_side: str
     """Where the tag stood: `after`, `before`, `lead` (paragraph before) or ""."""
     continued: str | None
@@ -473,9 +517,11 @@ class _Attributor:
         self.turns: list[str | None] = []  # speakers of the current conversation
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
+        self.called: list[str] = []  # names called out in the current paragraph's quotes
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
+        self.tag_at = -1  # its offset in the text
+        self.kin_tags: dict[int, tuple[str | None, str]] = {}  # kin tag offset -> (owner, relation)
         self.tag_verb = -1  # offset of the speech verb tag_before last used
-        self.called: list[str] = []  # names called out in the paragraph being read
         self.evidence: list[Evidence] = []  # what the rules saw, per utterance
 
     # -- mentions and pronouns ----------------------------------------------------
@@ -523,11 +569,14 @@ class _Attributor:
         # Nobody calls themselves by name: `"Oh, Mr. Cuthbert," she whispered` is not him.
         called = self.called
         kin = _KIN.match(self.text, at) if at >= 0 and word in ("man", "woman") else None
-        if kin is not None:
+        relation = _kin_relation(kin) if kin is not None else None
+        if kin is not None and relation is not None:
             # `said his wife`: whose wife first, then the one who is that by surname;
-            # failing that, anyone of her gender but him.
-            of = self.resolve("he" if kin.group(1).lower() == "his" else "she", at)
-            found = self.roster.kin(of, kin.group(2).lower()) if of else None
+            # failing that, anyone of her gender but him (`_settle_kin` looks again
+            # once the whole book is read).
+            of = self.kin_owner(kin.group(1).lower(), at)
+            self.kin_tags[at] = (of, relation)
+            found = self.roster.kin(of, relation) if of else None
             if found:
                 return found
             exclude = exclude or of
@@ -546,6 +595,16 @@ class _Attributor:
                     self.roster.gender(name) == want):
                 return name
         return None
+
+    def kin_owner(self, pronoun: str, at: int) -> str | None:
+        """Whose relative `his`/`her` means in a kin tag: the one the quote calls by
+        name (`"Edith, sit," said her mother` is Edith's mother), else the pronoun's
+        usual referent."""
+        want = "male" if pronoun == "his" else "female"
+        for name in self.called:
+            if self.roster.gender(name) == want and name != self.roster.narrator:
+                return name
+        return self.resolve("he" if pronoun == "his" else "she", at)
 
     def expected_turn(self) -> str | None:
         """Who talks next by turn-taking: the speaker before the last, if they differ."""
@@ -578,7 +637,7 @@ class _Attributor:
         inverted = words == 1 and before[0].endswith("ed") and before[0].islower()
         if words > 6 or not _has_speech_verb(text, start, end) and words > 0 and not inverted:
             return None
-        self.tag_word = subjects[0][1]
+        self.tag_word, self.tag_at = subjects[0][1], subjects[0][0]
         who = self.resolve(subjects[0][1], subjects[0][0])
         # `said the stranger`-like descriptions nobody fits are still a tag, and so is
         # `she said` with no woman in sight: its gender still tells the ranker something.
@@ -606,7 +665,7 @@ class _Attributor:
             return None  # the name must come first (`the` before it is fine)
         if m.group(1) is None and not _possessive(self.text, names[0].end):
             return None
-        self.tag_word = names[0].name
+        self.tag_word, self.tag_at = names[0].name, -1
         return names[0].name
 
     def tag_before(self, seg: Segment) -> str | None:
@@ -644,7 +703,7 @@ class _Attributor:
                 found = _subject_before_verb(text, prev, start, self.index)
         if found is None:
             return None
-        self.tag_word = found[1]
+        self.tag_word, self.tag_at = found[1], found[0]
         return self.resolve(found[1], found[0])
 
     def beat(self, narration: list[Segment]) -> str | None:
@@ -685,12 +744,11 @@ class _Attributor:
         narration = [s for s in segs if s.kind == "narration"]
         self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
                       if not _possessive(self.text, m.end)]
+        self.called = self.vocatives(dialogue)
         local_subjects = self.clause_subjects(narration)
-        vocatives = self.vocatives(dialogue)
-        self.called = vocatives
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
-        tag_words: dict[int, str] = {}
+        tag_words: dict[int, tuple[str, int]] = {}  # (subject word, its offset)
         tag_sides: dict[int, str] = {}
         closed_before: set[int] = set()  # tagged by a sentence before that ended
         for i, seg in enumerate(segs):
@@ -705,7 +763,7 @@ class _Attributor:
                         del tagged[segs[i - 1].quote]
                     if segs[i - 1].quote not in tagged:
                         tagged[segs[i - 1].quote] = who
-                        tag_words[segs[i - 1].quote] = self.tag_word
+                        tag_words[segs[i - 1].quote] = (self.tag_word, self.tag_at)
                         tag_sides[segs[i - 1].quote] = "after"
                         if not self.second_tag(seg):
                             continue
@@ -716,7 +774,7 @@ class _Attributor:
                 who = self.tag_before(seg)
                 if who and segs[i + 1].quote not in tagged:
                     tagged[segs[i + 1].quote] = who
-                    tag_words[segs[i + 1].quote] = self.tag_word
+                    tag_words[segs[i + 1].quote] = (self.tag_word, self.tag_at)
                     tag_sides[segs[i + 1].quote] = "before"
                     if self.text[seg.start:seg.end].rstrip().endswith("."):
                         closed_before.add(segs[i + 1].quote)
@@ -726,13 +784,13 @@ class _Attributor:
             who = self.tag_before(lead)
             if who:
                 tagged[segs[0].quote] = who
-                tag_words[segs[0].quote] = self.tag_word
+                tag_words[segs[0].quote] = (self.tag_word, self.tag_at)
                 tag_sides[segs[0].quote] = "lead"
         if tagged:
             self.carry_tags(dialogue, tagged, tag_words, tag_sides)
         speaker = next((t for t in tagged.values() if t), None)
         beat = self.beat(narration)
-        self.called = []
+        vocatives = self.called
         conversation = self.from_conversation(vocatives)
         if speaker is None and continued:
             speaker = continued
@@ -747,7 +805,8 @@ class _Attributor:
                 quote=quote, paragraph=dialogue[0].paragraph,
                 segments=[seg for seg in dialogue if seg.quote == quote],
                 rule=next(seg.speaker for seg in dialogue if seg.quote == quote),
-                tag=tagged.get(quote), tag_word=tag_words.get(quote, ""),
+                tag=tagged.get(quote), tag_word=tag_words.get(quote, ("", -1))[0],
+                tag_at=tag_words.get(quote, ("", -1))[1],
                 tag_side=tag_sides.get(quote, ""), continued=continued, beat=beat,
                 conversation=conversation, vocatives=list(vocatives),
                 addressed=list(self.addressed), expected=self.expected_turn(),
@@ -765,8 +824,8 @@ class _Attributor:
         self.addressed = [v for v in vocatives if v != dialogue[-1].speaker]
 
     @staticmethod
-    def carry_tags(dialogue: list[Segment], tagged: dict[int, str], tag_words: dict[int, str],
-                   tag_sides: dict[int, str]) -> None:
+    def carry_tags(dialogue: list[Segment], tagged: dict[int, str],
+                   tag_words: dict[int, tuple[str, int]], tag_sides: dict[int, str]) -> None:
         """`"Is it?" she asked. "Then go."`: a quote with no tag of its own, in a paragraph
         where another quote has one, is the same speaker going on (one speaker per
         paragraph is the convention); it takes the nearest tag, the one before first."""
@@ -779,7 +838,7 @@ class _Attributor:
             source = (before or after or [None])[0]
             if source is not None:
                 tagged[quote] = tagged[source]
-                tag_words[quote] = tag_words.get(source, "")
+                tag_words[quote] = tag_words.get(source, ("", -1))
                 tag_sides[quote] = "carried"
 
     def from_conversation(self, vocatives: list[str]) -> str | None:
@@ -862,8 +921,100 @@ def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = No
         lead = None
         last_quote = dialogue[-1].quote
         last_speaker = dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None
+    _settle_kin(walker)
     _link_following(walker.evidence)
     return walker.evidence, _context(walker, by_paragraph)
+
+
+def _kin_options(walker: _Attributor, i: int) -> dict[str, tuple[int, int]]:
+    """Who may be the relative a kin tag of utterance `i` names: characters named near
+    the tag or tagged nearby, that fit (`Roster.kin_fit`), not the owner nor anyone
+    the quote calls by name; name -> (fit, minus the distance to the tag)."""
+    ev = walker.evidence[i]
+    of, relation = walker.kin_tags[ev.tag_at]
+    at = ev.tag_at
+    near: dict[str, int] = {}
+    for m in walker.index.within(max(0, at - KIN_WINDOW), at + KIN_WINDOW):
+        near[m.name] = min(near.get(m.name, KIN_WINDOW), abs(m.start - at))
+    for other in walker.evidence[max(0, i - KIN_NEAR_UTTERANCES):i + KIN_NEAR_UTTERANCES + 1]:
+        # Speakers named by the scene's other tags, not by kin tags (still guesses).
+        if other.tag and other.tag not in near and other.tag_at not in walker.kin_tags:
+            near[other.tag] = KIN_WINDOW
+    by_name = walker.roster.kin(of, relation) if of else None
+    if by_name:
+        near.setdefault(by_name, KIN_WINDOW)  # kin by name need not be in sight
+    out = {}
+    for name, distance in near.items():
+        if name in ev.vocatives or name == walker.roster.narrator:
+            continue
+        fit = walker.roster.kin_fit(of, name, relation)
+        if fit >= 0:
+            out[name] = (fit, -distance)
+    return out
+
+
+_PARENTS = {"father": "mother", "mother": "father", "uncle": "aunt", "aunt": "uncle"}
+"""Relations usually held by a married couple: her uncle is her aunt's husband."""
+
+
+def _settle_kin(walker: _Attributor) -> None:
+    """Kin tags read over the whole book: within one book `her mother` is nearly always
+    the same person, so each kin tag goes to the relative present most often across the
+    book's tags of that relation (those of the same owner counting twice), then the
+    best fit by name or title, then the nearest."""
+    tagged = [i for i, ev in enumerate(walker.evidence) if ev.tag_at in walker.kin_tags]
+    options = {i: _kin_options(walker, i) for i in tagged}
+    support: Counter = Counter()  # ((owner, relation), name) and (relation, name)
+    seen: set[int] = set()
+    for i in tagged:
+        at = walker.evidence[i].tag_at
+        if at not in seen:  # once per tag, not per quote it was carried to
+            seen.add(at)
+            key = walker.kin_tags[at]
+            support.update([(key, name) for name in options[i]])
+            support.update([(key[1], name) for name in options[i]])
+    _couple_support(walker.roster, support)
+    # The book's relative for an (owner, relation) may go unnamed where the tag is
+    # (`her uncle` in the narration too): they stay an option there.
+    book_best: dict[tuple[str | None, str], tuple[int, str]] = {}
+    for i in tagged:
+        key = walker.kin_tags[walker.evidence[i].tag_at]
+        for name in options[i]:
+            score = (support[key, name] + support[key[1], name], name)
+            book_best[key] = max(book_best.get(key, score), score)
+    for i in tagged:
+        fits = options[i]
+        ev = walker.evidence[i]
+        key = walker.kin_tags[ev.tag_at]
+        if key in book_best and book_best[key][1] not in fits and (
+                book_best[key][1] not in ev.vocatives):
+            name = book_best[key][1]
+            fits[name] = (walker.roster.kin_fit(key[0], name, key[1]), -KIN_WINDOW)
+        if not fits:
+            continue
+        best = max(fits, key=lambda n: (support[key, n] + support[key[1], n], *fits[n]))
+        if ev.rule == ev.tag or not ev.tag:
+            ev.rule = best
+            for seg in ev.segments:
+                seg.speaker = best
+        ev.tag = best
+
+
+def _couple_support(roster: Roster, support: Counter) -> None:
+    """Back the man and wife who share a surname as uncle and aunt (father and mother):
+    the aunt most seen in aunt tags lends her support to her husband among the uncles."""
+    best: dict[str, tuple[int, str]] = {}
+    for key, count in support.items():
+        if isinstance(key[0], str) and key[0] in _PARENTS:
+            best[key[0]] = max(best.get(key[0], (0, "")), (count, key[1]))
+    lent = []
+    for relation, (count, partner) in best.items():
+        other = _PARENTS[relation]
+        for key in [k for k in support if k[0] == other]:
+            if roster.married_couple(partner, key[1]):
+                lent.append(((other, key[1]), count))
+    for key, count in lent:
+        support[key] += count
 
 
 def _link_following(evidence: list[Evidence]) -> None:

@@ -412,3 +412,58 @@ def test_pronoun_features_rank_candidates_of_its_gender_only():
     tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
     assert mara[rank] == mara[subject] == 1.0  # the only woman, and a subject
     assert tomas[rank] == tomas[subject] == 0.0
+
+
+FAMILY = [Character("Edith", ["Miss Harlow"], "female"), Character("Mrs. Penn", [], "female"),
+          Character("Mr. Penn", [], "male"), Character("Ada", [], "female"),
+          Character("Tomas", [], "male"), Character("Ann Dale", ["Mrs. Kemp"], "female"),
+          Character("Mr. Kemp", [], "male"), Character("Mr. Dale", [], "male")]
+# Narration naming nobody, long enough to put one scene out of sight of the next.
+_PAUSE = "\n\n".join(["The clock ticked on and the rain kept falling on the roof."] * 30)
+
+
+def _family_tags(text: str) -> list[str | None]:
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in FAMILY])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    return [ev.tag for ev in evidence]
+
+
+def test_her_aunt_is_the_woman_present_at_each_of_her_aunt_tags():
+    # Ada is the nearer woman in the second scene, but only Mrs. Penn is there both times.
+    text = ('Mrs. Penn sat with Edith.\n\n"It is cold," said her aunt.\n\n' + _PAUSE +
+            '\n\nMrs. Penn and Ada sat with Edith.\n\n"Sit nearer," said her aunt.')
+    assert _family_tags(text) == ["Mrs. Penn", "Mrs. Penn"]
+
+
+def test_kin_owner_is_the_one_called_by_name_and_never_the_relative():
+    # The quote calls Edith: she is whose aunt is meant, so not the aunt herself.
+    text = 'Mrs. Penn poured the tea. Edith came in.\n\n"Edith, sit by me," said her aunt.'
+    assert _family_tags(text) == ["Mrs. Penn"]
+
+
+def test_her_uncle_is_the_husband_of_her_aunt():
+    # Tomas is named nearer, but Mr. Penn shares a surname with the aunt, a married woman.
+    text = ('Mrs. Penn sat with Edith.\n\n"It is cold," said her aunt.\n\n' + _PAUSE +
+            '\n\nMrs. Penn knitted by Edith.\n\n"Wool," said her aunt.\n\n' + _PAUSE +
+            '\n\nMr. Penn came in with Tomas to see Edith.\n\n"Welcome," said her uncle.')
+    assert _family_tags(text)[-1] == "Mr. Penn"
+
+
+def test_a_married_womans_surname_is_not_her_fathers():
+    # Mr. Kemp shares her married name; her father shares the name she was born with.
+    text = 'Mr. Dale and Mr. Kemp came to see Ann Dale.\n\n"You look well," said her father.'
+    assert _family_tags(text) == ["Mr. Dale"]
+
+
+def test_his_lady_is_his_wife():
+    text = 'Mr. Penn, Mrs. Penn and Ada sat down.\n\n"Well?" said his lady.'
+    assert _family_tags(text) == ["Mrs. Penn"]
+
+
+def test_the_books_uncle_is_kept_where_the_narration_does_not_name_him():
+    # Mr. Penn is her uncle in two scenes; in the third only Tomas is named.
+    text = ('Mr. Penn sat with Edith.\n\n"Rain," said her uncle.\n\n' + _PAUSE +
+            '\n\nMr. Penn walked with Edith.\n\n"Mud," said her uncle.\n\n' + _PAUSE +
+            '\n\nTomas bowed to Edith.\n\n"Tea?" said her uncle.')
+    assert _family_tags(text) == ["Mr. Penn", "Mr. Penn", "Mr. Penn"]
