@@ -517,6 +517,7 @@ class _Attributor:
         self.turns: list[str | None] = []  # speakers of the current conversation
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
+        self.local_subjects: list[tuple[int, str]] = []  # (offset, name) opening its clauses
         self.called: list[str] = []  # names called out in the current paragraph's quotes
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
         self.tag_at = -1  # its offset in the text
@@ -580,6 +581,12 @@ class _Attributor:
             if found:
                 return found
             exclude = exclude or of
+        # A name opening a clause (`Mara frowned`, `Mara's lips moved`) is the one the
+        # paragraph is about: it beats a name in passing (`she looked at Tomas`).
+        for start, name in reversed(self.local_subjects):
+            if start < at and name != self.roster.narrator and name != exclude and (
+                    name not in called and self.roster.gender(name) == want):
+                return name
         for mention in reversed(self.local):
             if mention.start < at and mention.name != self.roster.narrator and (
                     mention.name != exclude and mention.name not in called
@@ -746,6 +753,8 @@ class _Attributor:
                       if not _possessive(self.text, m.end)]
         self.called = self.vocatives(dialogue)
         local_subjects = self.clause_subjects(narration)
+        named = {m.start for seg in narration for m in self.index.within(seg.start, seg.end)}
+        self.local_subjects = [(at, who) for at, who in local_subjects if at in named]
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         tag_words: dict[int, tuple[str, int]] = {}  # (subject word, its offset)

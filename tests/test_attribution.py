@@ -467,3 +467,23 @@ def test_the_books_uncle_is_kept_where_the_narration_does_not_name_him():
             '\n\nMr. Penn walked with Edith.\n\n"Mud," said her uncle.\n\n' + _PAUSE +
             '\n\nTomas bowed to Edith.\n\n"Tea?" said her uncle.')
     assert _family_tags(text) == ["Mr. Penn", "Mr. Penn", "Mr. Penn"]
+
+
+PAIRS = [Character("Mara Quill", ["Mara"], "female"), Character("Ida Bell", ["Ida"], "female"),
+         Character("Tomas Reed", ["Tomas"], "male"), Character("Olek Hart", ["Olek"], "male")]
+
+
+def _pair_tags(text: str) -> list[str | None]:
+    """The speaker each utterance's tag names (rules only), two women and two men in the cast."""
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in PAIRS])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    return [ev.tag for ev in evidence]
+
+
+def test_pronoun_tag_prefers_the_subject_over_a_name_in_passing():
+    # Ida is the last woman named, but only as the one Mara looks at.
+    text = 'Mara turned and looked at Ida for a long while. "Are you coming?" she asked.'
+    assert _pair_tags(text) == ["Mara Quill"]
+    text = 'Mara\'s hands shook as she watched Ida. "Now?" she asked.'
+    assert _pair_tags(text) == ["Mara Quill"]
