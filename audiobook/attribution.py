@@ -518,6 +518,7 @@ class _Attributor:
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
         self.local_subjects: list[tuple[int, str]] = []  # (offset, name) opening its clauses
+        self.lead_subjects: list[tuple[int, str]] = []  # those of the narration just before
         self.called: list[str] = []  # names called out in the current paragraph's quotes
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
         self.tag_at = -1  # its offset in the text
@@ -592,6 +593,14 @@ class _Attributor:
                     mention.name != exclude and mention.name not in called
                     and self.roster.gender(mention.name) == want):
                 return mention.name
+        # Else the one the narration paragraph just before was about (`Mara set the lamp
+        # down by Ida.` then `"Late?" she asked.`), before turn-taking and recency; not
+        # for the owner of a kin tag (`her mother`), often the one just spoken to.
+        lead = self.lead_subjects if _HE_SHE.match(self.text, max(at, 0)) else []
+        for _, name in reversed(lead):
+            if name != self.roster.narrator and name != exclude and (
+                    name not in called and self.roster.gender(name) == want):
+                return name
         # In a conversation, the person whose turn it is beats plain recency.
         expected = self.expected_turn()
         if expected and expected != exclude and expected not in called and (
@@ -824,6 +833,7 @@ class _Attributor:
                                           if at < dialogue[-1].end]))
         for seg in narration:
             self.mention([m.name for m in self.index.within(seg.start, seg.end)])
+        self.lead_subjects = []
         self.subject([name for _, name in local_subjects])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
             if who != UNKNOWN:
@@ -875,7 +885,10 @@ class _Attributor:
         for seg in narration:
             names += [m.name for m in self.index.within(seg.start, seg.end)]
             words += len(seg.text.split())
-        self.subject([name for _, name in self.clause_subjects(narration)])
+        found = self.clause_subjects(narration)
+        named = {m.start for seg in narration for m in self.index.within(seg.start, seg.end)}
+        self.lead_subjects = [(at, who) for at, who in found if at in named]
+        self.subject([name for _, name in found])
         self.mention(names)
         if gap >= CONVERSATION_GAP_PARAGRAPHS or words >= LONG_NARRATION_WORDS or any(
                 s.kind == "heading" for s in segs):

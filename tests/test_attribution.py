@@ -487,3 +487,9 @@ def test_pronoun_tag_prefers_the_subject_over_a_name_in_passing():
     assert _pair_tags(text) == ["Mara Quill"]
     text = 'Mara\'s hands shook as she watched Ida. "Now?" she asked.'
     assert _pair_tags(text) == ["Mara Quill"]
+
+
+def test_pronoun_tag_goes_on_about_the_subject_of_the_narration_before():
+    # Ida is named last, but the paragraph before the quote is about Mara.
+    text = 'Mara set the lamp down and waited for Ida.\n\n"Is it late?" she asked.'
+    assert _pair_tags(text) == ["Mara Quill"]
