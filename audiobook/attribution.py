@@ -535,27 +535,10 @@ class _Attributor:
         _most_recent_last(self.subjects, names)
 
     def clause_subjects(self, segs: list[Segment]) -> list[tuple[int, str]]:
-        """(offset, name) of the characters opening a sentence or clause of the narration
-        `segs`: named (`. Mara`), or `He`/`She` going on about the last subject of that
-        gender (`Mara frowned. She...` keeps Mara the one the passage is about)."""
-        out: list[tuple[int, str]] = []
-        running = list(self.subjects)
-        for seg in segs:
-            found = [(m.start, m.name) for m in self.index.within(seg.start, seg.end)]
-            found += [(m.start(), m.group(1).lower())
-                      for m in _HE_SHE.finditer(self.text, seg.start, seg.end)]
-            for at, who in sorted(found):
-                if not _opens_clause(self.text, seg.start, at):
-                    continue
-                if who in ("he", "she"):
-                    want = GENDER_WORDS[who]
-                    who = next((n for n in reversed(running)
-                                if self.roster.gender(n) == want), None)
-                    if who is None:
-                        continue
-                out.append((at, who))
-                _most_recent_last(running, [who])
-        return out
+        """(offset, name) of the characters named opening a sentence or clause of the
+        narration `segs` (`. Mara`, `; and Mara`): who the passage is about."""
+        return [(m.start, m.name) for seg in segs for m in self.index.within(seg.start, seg.end)
+                if _opens_clause(self.text, seg.start, m.start)]
 
     def resolve(self, word: str, at: int = -1, exclude: str | None = None) -> str | None:
         """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
@@ -761,9 +744,7 @@ class _Attributor:
         self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
                       if not _possessive(self.text, m.end)]
         self.called = self.vocatives(dialogue)
-        local_subjects = self.clause_subjects(narration)
-        named = {m.start for seg in narration for m in self.index.within(seg.start, seg.end)}
-        self.local_subjects = [(at, who) for at, who in local_subjects if at in named]
+        self.local_subjects = local_subjects = self.clause_subjects(narration)
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         tag_words: dict[int, tuple[str, int]] = {}  # (subject word, its offset)
@@ -885,10 +866,8 @@ class _Attributor:
         for seg in narration:
             names += [m.name for m in self.index.within(seg.start, seg.end)]
             words += len(seg.text.split())
-        found = self.clause_subjects(narration)
-        named = {m.start for seg in narration for m in self.index.within(seg.start, seg.end)}
-        self.lead_subjects = [(at, who) for at, who in found if at in named]
-        self.subject([name for _, name in found])
+        self.lead_subjects = self.clause_subjects(narration)
+        self.subject([name for _, name in self.lead_subjects])
         self.mention(names)
         if gap >= CONVERSATION_GAP_PARAGRAPHS or words >= LONG_NARRATION_WORDS or any(
                 s.kind == "heading" for s in segs):
