@@ -4,9 +4,10 @@ The rules in `attribution` find tags, beats, vocatives and turn-taking guesses;
 each is right most of the time but they disagree, and hand-set precedence
 between them is brittle. Here every plausible speaker of an utterance gets a
 feature vector (does a tag name them, are they the beat's subject, did they
-speak two turns ago, were they just addressed...) and a linear model trained
-on annotated novels (`tools/train_attribution.py`) scores them; the best
-scoring candidate speaks. The weights are a small JSON file in the package.
+speak two turns ago, were they just addressed...) and boosted trees trained on
+annotated novels (`tools/train_attribution.py`) score them; a beam search then
+picks the likeliest sequence of speakers. The trees are a small JSON file in
+the package.
 """
 
 from __future__ import annotations
@@ -329,19 +330,6 @@ def load_model(path: Path = MODEL_FILE) -> Scorer | None:
     if "trees" in data:
         return boosted(data["trees"])
     return linear([float(w) for w in data["weights"]])
-
-
-def choose(ev: Evidence, history: list[tuple[int, str]], ctx: Context,
-           score: Scorer) -> str | None:
-    """The best-scoring candidate speaker of an utterance."""
-    best, best_score = None, -math.inf
-    names = candidates(ev, history, ctx)
-    frame = Frame(ev, history, ctx, len(names))
-    for cand in names:
-        value = score(features(ev, cand, history, ctx, len(names), frame))
-        if value > best_score:
-            best, best_score = cand, value
-    return best
 
 
 BEAM_WIDTH = 4

@@ -116,6 +116,34 @@ def test_rules_alone_and_ranker_agree_on_plain_tags():
             "Mara Quill", "Tomas Reed", "The Ferryman"]
 
 
+def test_beam_search_takes_back_a_greedy_choice(monkeypatch):
+    """A toy world: the first line is a near toss-up (A 0.55, B 0.45), but after B the
+    second line has one clear speaker while after A it is anyone's guess: the beam
+    keeps B alive and the sequence B, X is likelier than A, then X."""
+    import math
+    from types import SimpleNamespace
+
+    from audiobook import ranker
+
+    lines = [SimpleNamespace(paragraph=0, rule="unknown"), SimpleNamespace(paragraph=1,
+                                                                         rule="unknown")]
+    logits = {(0, None): {"A": math.log(0.55), "B": math.log(0.45)},
+              (1, "A"): {"X": 0.0, "Y": 0.0, "Z": 0.0},
+              (1, "B"): {"X": 3.0, "Y": 0.0, "Z": 0.0}}
+
+    def key(ev, history):
+        return (ev.paragraph, history[-1][1] if history else None)
+
+    monkeypatch.setattr(ranker, "candidates", lambda ev, history, ctx: list(
+        logits[key(ev, history)]))
+    monkeypatch.setattr(ranker, "Frame", lambda *args: None)
+    monkeypatch.setattr(ranker, "features", lambda ev, cand, history, *rest: [
+        logits[key(ev, history)][cand]])
+    score = lambda x: x[0]  # noqa: E731
+    assert ranker.decode(lines, None, score, width=1) == ["A", "X"]  # greedy
+    assert ranker.decode(lines, None, score) == ["B", "X"]
+
+
 def test_ranker_candidates_come_from_the_evidence():
     from audiobook import ranker
     from audiobook.attribution import rule_evidence
