@@ -64,9 +64,18 @@ def test_vocative_names_the_listener_not_the_speaker():
 
 
 def test_vocative_in_last_line_picks_next_speaker():
-    text = ('"Morning," said Mara.\n\n"Morning," said Tomas.\n\n'
-            '"The Ferryman is late," said Mara. "Is he not, Ferryman?"\n\n"Not at all."')
-    assert speakers(text)[-1] == "The Ferryman"
+    # The one called out answers, not the one whose turn it was (Tomas).
+    exchange = ('"Morning," said Mara.\n\n"Morning," said Tomas.\n\n'
+                '"The Ferryman is late," said Mara. "Is he not, Ferryman?"\n\n"Not at all."')
+    book = parse_book(exchange)
+    segments = segment_book(book)
+    attribute(segments, Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST]),
+              book.text, learned=False)
+    assert [s.speaker for s in segments if s.kind == "dialogue"][-1] == "The Ferryman"
+    # The ranker also weighs whether someone talks in the book at all: in a story
+    # where the ferryman has spoken before, it agrees with the rule.
+    story = '"Fine weather," said the ferryman.\n\nThe boat drifted for an hour.\n\n' + exchange
+    assert speakers(story)[-1] == "The Ferryman"
 
 
 def test_first_person_narrator_given():
@@ -125,8 +134,8 @@ def test_beam_search_takes_back_a_greedy_choice(monkeypatch):
 
     from audiobook import ranker
 
-    lines = [SimpleNamespace(paragraph=0, rule="unknown"), SimpleNamespace(paragraph=1,
-                                                                         rule="unknown")]
+    lines = [SimpleNamespace(paragraph=p, rule="unknown", tag=None, tag_side="", tag_word="")
+             for p in (0, 1)]
     logits = {(0, None): {"A": math.log(0.55), "B": math.log(0.45)},
               (1, "A"): {"X": 0.0, "Y": 0.0, "Z": 0.0},
               (1, "B"): {"X": 3.0, "Y": 0.0, "Z": 0.0}}

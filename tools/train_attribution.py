@@ -91,7 +91,9 @@ def rows_for(ext, prior: list[str]):
                          dtype=float).reshape(len(names), len(ranker.FEATURES))
         label = -1
         gold = Counter(q["speaker"] for q in qs).most_common(1)
-        if gold:
+        # A tag naming its speaker outright is taken as it is (`ranker.named_tag`):
+        # nothing for the trees to learn there.
+        if gold and not ranker.named_tag(ev):
             probe = {"speaker": gold[0][0]}
             hits = [j for j, c in enumerate(names) if correct(novel, probe, c, cast_given)]
             label = hits[0] if hits else -1
