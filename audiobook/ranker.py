@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from audiobook.attribution import Evidence
 
 MODEL_FILE = Path(__file__).with_name("speaker_model.json")
-"""Trained weights: {"features": [...], "weights": [...]}."""
+"""The trained model: {"features": [...], "trees": [...]} (or linear "weights")."""
 HISTORY_UTTERANCES = 6
 """How many earlier utterances' speakers are candidates (turn-taking)."""
 NEARBY_PARAGRAPHS = 3
