@@ -39,7 +39,6 @@ RECENT_MENTIONS = 12
 """How many recently mentioned characters pronouns may refer to."""
 
 _PRONOUN = re.compile(r"\b(he|she|I|they)\b")
-_HE_SHE = re.compile(r"\b([Hh]e|[Ss]he)\b")
 _MALE_NOUNS = ("man", "gentleman", "boy", "lad", "fellow", "husband", "father", "son",
                "brother", "uncle", "nephew", "king", "prince", "lord", "gentlemen")
 _FEMALE_NOUNS = ("woman", "lady", "girl", "lass", "wife", "mother", "daughter", "sister",
@@ -540,11 +539,13 @@ class _Attributor:
         return [(m.start, m.name) for seg in segs for m in self.index.within(seg.start, seg.end)
                 if _opens_clause(self.text, seg.start, m.start)]
 
-    def resolve(self, word: str, at: int = -1, exclude: str | None = None) -> str | None:
+    def resolve(self, word: str, at: int = -1, exclude: str | None = None,
+                kin_owner: bool = False) -> str | None:
         """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
 
         A pronoun goes to the last character of its gender named earlier in the
         same paragraph, else to whoever's turn it is, else to the last one named.
+        `kin_owner`: the word is the `his`/`her` of a kin tag, not a speech tag's own.
         """
         if word == "i":
             return self.roster.narrator
@@ -579,7 +580,8 @@ class _Attributor:
         # Else the one the narration paragraph just before was about (`Mara set the lamp
         # down by Ida.` then `"Late?" she asked.`), before turn-taking and recency; not
         # for the owner of a kin tag (`her mother`), often the one just spoken to.
-        lead = self.lead_subjects if _HE_SHE.match(self.text, max(at, 0)) else []
+        speech = word in ("he", "she") and at >= 0 and not kin_owner
+        lead = self.lead_subjects if speech else []
         for _, name in reversed(lead):
             if name != self.roster.narrator and name != exclude and (
                     name not in called and self.roster.gender(name) == want):
@@ -603,7 +605,7 @@ class _Attributor:
         for name in self.called:
             if self.roster.gender(name) == want and name != self.roster.narrator:
                 return name
-        return self.resolve("he" if pronoun == "his" else "she", at)
+        return self.resolve("he" if pronoun == "his" else "she", at, kin_owner=True)
 
     def expected_turn(self) -> str | None:
         """Who talks next by turn-taking: the speaker before the last, if they differ."""
@@ -744,7 +746,7 @@ class _Attributor:
         self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
                       if not _possessive(self.text, m.end)]
         self.called = self.vocatives(dialogue)
-        self.local_subjects = local_subjects = self.clause_subjects(narration)
+        self.local_subjects = self.clause_subjects(narration)
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         tag_words: dict[int, tuple[str, int]] = {}  # (subject word, its offset)
@@ -810,12 +812,12 @@ class _Attributor:
                 conversation=conversation, vocatives=list(vocatives),
                 addressed=list(self.addressed), expected=self.expected_turn(),
                 narration=[m.name for m in self.local], recent=list(self.recent),
-                subjects=self.subjects + [name for at, name in local_subjects
+                subjects=self.subjects + [name for at, name in self.local_subjects
                                           if at < dialogue[-1].end]))
         for seg in narration:
             self.mention([m.name for m in self.index.within(seg.start, seg.end)])
         self.lead_subjects = []
-        self.subject([name for _, name in local_subjects])
+        self.subject([name for _, name in self.local_subjects])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
             if who != UNKNOWN:
                 self.mention([who])

@@ -34,6 +34,8 @@ NEARBY_PARAGRAPHS = 3
 SCENE_UTTERANCES = 10
 """Tags this many utterances before and after one show who talks in its scene."""
 
+_NOT_NAMES = ("he", "she", "man", "woman", "i", "they", "")
+"""Tag subject words that stand for someone unnamed (pronouns, descriptions) or nobody."""
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
 _I = re.compile(r"\b(?:I|me|my)\b")
@@ -123,8 +125,7 @@ class Frame:
         self.word = word
         self.pronoun_tag = word in ("he", "she", "man", "woman")
         self.described = word in ("man", "woman")
-        self.tag_named = bool(ev.tag) and word not in ("he", "she", "man", "woman", "i",
-                                                       "they", "")
+        self.tag_named = bool(ev.tag) and word not in _NOT_NAMES
         narration = ctx.narration_text.get(ev.paragraph, "")
         self.prev = [who for _, who in reversed(history[-3:])] + [None] * 3
         self.near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
@@ -330,9 +331,6 @@ def load_model(path: Path = MODEL_FILE) -> Scorer | None:
     if "trees" in data:
         return boosted(data["trees"])
     return linear([float(w) for w in data["weights"]])
-
-
-_NOT_NAMES = ("he", "she", "man", "woman", "i", "they", "")
 
 
 def named_tag(ev: Evidence) -> str | None:
