@@ -89,6 +89,14 @@ FEATURES = (
     "book_tags", "scene_tags",
     "subject_rank", "pron_gender_rank", "pron_subject_rank",
 )
+# Where the features that read the earlier turns sit (each group is consecutive).
+_PREV1 = FEATURES.index("prev1")
+_PRON_PREV2 = FEATURES.index("pron_prev2")
+_UNTAGGED_PREV2 = FEATURES.index("untagged_prev2_near")
+_DESCRIPTION_PREV1 = FEATURES.index("description_prev1")
+_TURNS_SINCE = FEATURES.index("turns_since_spoke")
+_ADDRESSED_ME = FEATURES.index("addressed_me_before")
+_CONTEXT = FEATURES.index("ctx_candidates")
 
 
 def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> list[str]:
@@ -111,31 +119,35 @@ def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> li
 
 
 class Frame:
-    """What the features read about one utterance, the same for all its candidates."""
+    """What the features read about one utterance, the same for all its candidates.
 
-    __slots__ = ("word", "pronoun_tag", "described", "tag_named", "prev", "near", "recent",
-                 "following", "total", "spoken", "last", "prev_gender", "next_names",
+    `about` is what the utterance itself shows; `turns` what one sequence of earlier
+    speakers adds. A beam search keeps the first and redoes only the second (and the
+    candidates' features built on it) for each sequence."""
+
+    __slots__ = ("word", "pronoun_tag", "described", "tag_named", "recent",
+                 "following", "total", "next_names",
                  "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
                  "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
-                 "context", "scene", "subjects", "gender_recent", "gender_subjects")
+                 "scene", "subjects", "gender_recent", "gender_subjects", "utterance",
+                 "prev", "near", "spoken", "last", "prev_gender", "context", "cached")
 
     def __init__(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
                  n_candidates: int) -> None:
+        self.about(ev, ctx)
+        self.turns(ev, history, ctx, n_candidates)
+
+    def about(self, ev: Evidence, ctx: Context) -> None:
         word = ev.tag_word
         self.word = word
         self.pronoun_tag = word in ("he", "she", "man", "woman")
         self.described = word in ("man", "woman")
         self.tag_named = bool(ev.tag) and word not in _NOT_NAMES
         narration = ctx.narration_text.get(ev.paragraph, "")
-        self.prev = [who for _, who in reversed(history[-3:])] + [None] * 3
-        self.near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
         self.recent = list(reversed(ev.recent))
         quote_text = " ".join(s.text for s in ev.segments)
         self.following = list(ev.following) + [None, None]
         self.total = ctx.total or sum(ctx.counts.values()) or 1
-        self.spoken = list(reversed(history[-HISTORY_UTTERANCES:]))
-        self.last = history[-1] if history else (-99, None)
-        self.prev_gender = ctx.genders.get(self.last[1] or "", "unknown")
         self.next_names = ctx.narration_names.get(ev.paragraph + 1, [])
         self.narration_he = _HE.search(narration) is not None
         self.narration_she = _SHE.search(narration) is not None
@@ -155,40 +167,80 @@ class Frame:
         self.gender_recent = same
         self.gender_subjects = ([n for n in self.subjects if ctx.genders.get(n) == want]
                                 if self.pronoun_tag else [])
-        self.context = [
-            float(n_candidates),
-            float(min(ev.paragraph - self.last[0], 10)),
+        self.utterance = [
             float(ev.tag is not None),
             math.log1p(len(quote_text.split())),
             math.log1p(len(narration.split())),
             float({"after": 1, "before": 2, "lead": 3, "carried": 4}.get(ev.tag_side, 0)),
         ]
+        self.cached: dict[str, list[float]] = {}
+
+    def turns(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
+              n_candidates: int) -> None:
+        self.prev = [who for _, who in reversed(history[-3:])] + [None] * 3
+        self.near = [p >= ev.paragraph - 2 for p, _ in reversed(history[-2:])] + [False] * 2
+        self.spoken = list(reversed(history[-HISTORY_UTTERANCES:]))
+        self.last = history[-1] if history else (-99, None)
+        self.prev_gender = ctx.genders.get(self.last[1] or "", "unknown")
+        self.context = [float(n_candidates), float(min(ev.paragraph - self.last[0], 10))]
 
 
 def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Context,
              n_candidates: int = 0, frame: Frame | None = None) -> list[float]:
     """The feature vector of one candidate (of `n_candidates`), in `FEATURES` order.
 
-    `frame` is the utterance's `Frame` when the caller scores several candidates."""
+    `frame` is the utterance's `Frame` when the caller scores several candidates
+    (its `turns` set for this `history`)."""
     f = frame if frame is not None else Frame(ev, history, ctx, n_candidates)
-    gender = ctx.genders.get(cand, "unknown")
-    word = f.word
-    pronoun_tag = f.pronoun_tag
-    described = f.described
-    prev, near, following = f.prev, f.near, f.following
-    pronoun_match = pronoun_tag and gender == ("male" if word in ("he", "man") else "female")
-    in_narration = cand in ev.narration
-    recent = f.recent
-    rank = recent.index(cand) if cand in recent else len(recent) + 1
-    named_nearby = sum(cand in names for names in f.nearby)
+    x = f.cached.get(cand)
+    if x is None:
+        x = f.cached[cand] = _about_candidate(ev, cand, ctx, f)
+    x = x.copy()
+    # Who spoke when in this sequence of turns: the slots `_about_candidate` leaves 0.
+    prev, near = f.prev, f.near
     turns_since = paragraphs_since = HISTORY_UTTERANCES + 1
     for k, (p, who) in enumerate(f.spoken):
         if who == cand:
             turns_since, paragraphs_since = k, min(ev.paragraph - p, HISTORY_UTTERANCES + 1)
             break
-    last = f.last
+    gender = ctx.genders.get(cand, "unknown")
+    pronoun_match = f.pronoun_tag and gender == ("male" if f.word in ("he", "man") else "female")
+    untagged = not ev.tag
+    x[_PREV1] = float(prev[0] == cand)
+    x[_PREV1 + 1] = float(prev[1] == cand)
+    x[_PREV1 + 2] = float(prev[2] == cand)
+    x[_PREV1 + 3] = float(turns_since <= HISTORY_UTTERANCES)
+    x[_PREV1 + 4] = float(prev[0] == cand and near[0])
+    x[_PREV1 + 5] = float(prev[1] == cand and near[1])
+    x[_PRON_PREV2] = float(pronoun_match and prev[1] == cand)
+    x[_PRON_PREV2 + 1] = float(pronoun_match and prev[0] == cand)
+    x[_UNTAGGED_PREV2] = float(untagged and prev[1] == cand and near[1])
+    x[_UNTAGGED_PREV2 + 1] = float(untagged and prev[0] == cand and near[0])
+    x[_DESCRIPTION_PREV1] = float(f.described and pronoun_match and prev[0] == cand)
+    x[_TURNS_SINCE] = float(turns_since)
+    x[_TURNS_SINCE + 1] = float(paragraphs_since)
+    x[_ADDRESSED_ME] = float(cand == f.last[1] and bool(ev.vocatives))
+    x[_ADDRESSED_ME + 1] = float(gender != "unknown" and gender == f.prev_gender)
+    x[_CONTEXT] = f.context[0]
+    x[_CONTEXT + 1] = f.context[1]
+    return x
+
+
+def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[float]:
+    """The features that do not depend on the earlier turns (those slots hold 0)."""
+    gender = ctx.genders.get(cand, "unknown")
+    word = f.word
+    pronoun_tag = f.pronoun_tag
+    described = f.described
+    following = f.following
+    pronoun_match = pronoun_tag and gender == ("male" if word in ("he", "man") else "female")
+    in_narration = cand in ev.narration
+    recent = f.recent
+    rank = recent.index(cand) if cand in recent else len(recent) + 1
+    named_nearby = sum(cand in names for names in f.nearby)
     next_names = f.next_names
     total = f.total
+    turns = 0.0  # filled in by `features`
     return [
         float(ev.rule == cand),
         float(f.tag_named and ev.tag == cand),
@@ -206,12 +258,7 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(cand in ev.addressed),
         float(cand in ev.vocatives),
         float(cand in f.quote_names),
-        float(prev[0] == cand),
-        float(prev[1] == cand),
-        float(prev[2] == cand),
-        float(turns_since <= HISTORY_UTTERANCES),
-        float(prev[0] == cand and near[0]),
-        float(prev[1] == cand and near[1]),
+        turns, turns, turns, turns, turns, turns,  # prev1..3, prev_any, prev1_near, prev2_near
         float(cand in ev.narration),
         float(bool(ev.narration) and ev.narration[0] == cand),
         math.log1p(ev.narration.count(cand)),
@@ -230,16 +277,14 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(gender == "unknown"),
         float(ev.rule == cand and ev.tag == cand),
         # A pronoun tag (`she said`): which woman? Recency and turn-taking decide.
-        float(pronoun_match and prev[1] == cand),
-        float(pronoun_match and prev[0] == cand),
+        turns, turns,  # pron_prev2, pron_prev1
         float(pronoun_match and in_narration),
         float(pronoun_match and cand in ev.addressed),
         float(pronoun_match and cand in ev.vocatives),
         float(pronoun_match) / (1 + rank),
         float(pronoun_tag and not pronoun_match and gender != "unknown"),
         # No tag at all: the conversation's alternation and who was addressed.
-        float(not ev.tag and prev[1] == cand and near[1]),
-        float(not ev.tag and prev[0] == cand and near[0]),
+        turns, turns,  # untagged_prev2_near, untagged_prev1_near
         float(not ev.tag and cand in ev.addressed),
         float(not ev.tag and ev.beat == cand),
         float(not ev.tag and in_narration),
@@ -250,18 +295,17 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
         float(not ev.tag and following[1] == cand),
         # `said the old man`: a description, usually not the one just talked about.
         float(described and ev.tag == cand),
-        float(described and pronoun_match and prev[0] == cand),
-        # Who spoke when, and who the last lines were about or spoken to.
-        float(turns_since),
-        float(paragraphs_since),
+        turns,  # description_prev1
+        # Who spoke when (turns), and who the last lines were about or spoken to.
+        turns, turns,  # turns_since_spoke, paragraphs_since_spoke
         float(cand in f.prev_quote_names),
-        float(cand == last[1] and bool(ev.vocatives)),
-        float(gender != "unknown" and gender == f.prev_gender),
+        turns, turns,  # addressed_me_before, same_gender_as_prev1
         float(bool(next_names) and next_names[0] == cand),
         float(bool(ev.narration) and ev.narration[-1] == cand),
         # The utterance itself, the same for every candidate: what the trees split on
         # to weigh the rest (a long gap makes turn-taking unreliable...).
-        *f.context,
+        turns, turns,  # ctx_candidates, ctx_gap
+        *f.utterance,
         # Who talks in this book and in this scene, by the tags that name them.
         math.log1p(ctx.tag_counts.get(cand, 0)),
         math.log1p(f.scene.get(cand, 0)),
@@ -370,14 +414,26 @@ def decode(evidence: list[Evidence], ctx: Context, score: Scorer,
     for ev in evidence:
         grown: list[Beam] = []
         fixed = named_tag(ev)
+        frame = None
+        # Sequences that differ only in turns a candidate's features don't see
+        # give it the same vector: score each vector once.
+        seen_scores: dict[tuple[float, ...], float] = {}
         for logp, history, chain in beams:
             names = [fixed] if fixed else candidates(ev, history, ctx)
             if fixed or not names:
                 names, scores = names or [ev.rule], [0.0]
             else:
-                frame = Frame(ev, history, ctx, len(names))
-                scores = [score(features(ev, c, history, ctx, len(names), frame))
-                          for c in names]
+                if frame is None:
+                    frame = Frame(ev, history, ctx, len(names))
+                else:
+                    frame.turns(ev, history, ctx, len(names))
+                scores = []
+                for c in names:
+                    x = tuple(features(ev, c, history, ctx, len(names), frame))
+                    s = seen_scores.get(x)
+                    if s is None:
+                        s = seen_scores[x] = score(x)
+                    scores.append(s)
             top = max(scores)
             norm = top + math.log(sum(math.exp(s - top) for s in scores))
             tail = history[-HISTORY_UTTERANCES + 1:]

@@ -172,6 +172,29 @@ def test_ranker_candidates_come_from_the_evidence():
     assert len(feats) == len(ranker.FEATURES)
 
 
+
+def test_ranker_frame_reused_for_another_history_reads_only_that_history():
+    # The beam search keeps one Frame per utterance and swaps in each sequence's turns.
+    from audiobook import ranker
+
+    text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
+            '"Colder tomorrow," said Tomas.\n\n"Then we leave at dawn."')
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    evidence, ctx = rule_evidence(segment_book(book), roster, book.text)
+    ev = evidence[2]
+    one = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
+    other = [(evidence[0].paragraph, "Tomas Reed"), (evidence[1].paragraph, "Mara Quill")]
+    frame = ranker.Frame(ev, one, ctx, 2)
+    first = [ranker.features(ev, c, one, ctx, 2, frame) for c in ("Mara Quill", "Tomas Reed")]
+    frame.turns(ev, other, ctx, 3)
+    again = [ranker.features(ev, c, other, ctx, 3, frame) for c in ("Mara Quill", "Tomas Reed")]
+    assert first == [ranker.features(ev, c, one, ctx, 2) for c in ("Mara Quill", "Tomas Reed")]
+    assert again == [ranker.features(ev, c, other, ctx, 3) for c in ("Mara Quill", "Tomas Reed")]
+    prev1 = ranker.FEATURES.index("prev1")
+    assert [x[prev1] for x in first] == [0.0, 1.0]
+    assert [x[prev1] for x in again] == [1.0, 0.0]
+
 def test_ranker_alternates_an_untagged_exchange():
     text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
             '"Colder tomorrow," said Tomas.\n\n"Then we leave at dawn."\n\n"Agreed."')
