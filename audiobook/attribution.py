@@ -38,7 +38,7 @@ LONG_NARRATION_WORDS = 60
 RECENT_MENTIONS = 12
 """How many recently mentioned characters pronouns may refer to."""
 
-_PRONOUN = re.compile(r"\b(he|she|I|they)\b")
+_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he|I|[Tt]hey)\b")
 _MALE_NOUNS = ("man", "gentleman", "boy", "lad", "fellow", "husband", "father", "son",
                "brother", "uncle", "nephew", "king", "prince", "lord", "gentlemen")
 _FEMALE_NOUNS = ("woman", "lady", "girl", "lass", "wife", "mother", "daughter", "sister",
@@ -921,7 +921,9 @@ def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = No
         gap = 0
         continued = last_speaker if dialogue[0].quote == last_quote else None
         walker.paragraph(segs, continued, lead)
-        lead = None
+        # `Diana repeated the "oath". Then she said:` leads into the next paragraph's quote.
+        tail = segs[-1].text.rstrip() if segs[-1].kind == "narration" else ""
+        lead = segs[-1] if tail.endswith((":", ",")) else None
         last_quote = dialogue[-1].quote
         last_speaker = dialogue[-1].speaker if dialogue[-1].speaker != UNKNOWN else None
     _settle_kin(walker)

@@ -233,6 +233,21 @@ def test_lead_paragraph_ending_in_dashes_or_a_bare_verb():
     assert tags('Mara told Tomas the whole story.\n\n"Listen."') == [None]
 
 
+
+def test_capitalized_pronoun_opening_a_lead_sentence_is_the_subject():
+    # `She then said,`: the pronoun is the subject, not Tomas opening the sentence before.
+    text = 'Tomas sat down beside Mara. She then said,\n\n"We leave at dawn."'
+    assert tags(text) == ["Mara Quill"]
+
+
+def test_narration_after_a_scare_quote_leads_into_the_next_paragraph():
+    # The paragraph holds a quoted word, so it is not narration only; its end still leads.
+    text = 'Tomas read the word "storm" aloud with a laugh. Then he said:\n\n"Not today."'
+    assert tags(text) == [None, "Tomas Reed"]
+    # A paragraph ending with a tagged quote's own tag leads into nothing.
+    text = 'Mara and Tomas sat down.\n\n"Early," said Mara.\n\n"Late."'
+    assert tags(text) == ["Mara Quill", None]
+
 def test_sentence_break_before_dashes_starts_a_new_clause():
     text = 'Tomas had finished.--Mara then observed,\n\n"It is late."'
     assert tags(text) == ["Mara Quill"]
