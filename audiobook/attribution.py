@@ -279,8 +279,8 @@ def _short_forms(form: str) -> list[str]:
     key = _norm_key(form)
     title, bare = split_title(key)
     words = bare.split()
-    if not words or any(w in STOPWORDS or not w[:1].isupper() for w in words):
-        return []  # a description (`Inspector In Uniform`), not a personal name
+    if not words or "," in bare or any(w in STOPWORDS or not w[:1].isupper() for w in words):
+        return []  # a description (`Inspector In Uniform`, `A Small, Dark Man`), not a name
     out = []
     if title:
         out.append(bare)

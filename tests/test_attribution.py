@@ -105,6 +105,17 @@ def test_short_forms_of_full_names():
     assert roster.lookup("Mr.\nVale").name == "Mr. Orrin Vale"
 
 
+def test_a_description_with_commas_has_no_short_forms():
+    # `Tall, Grey Sailor` is a description: `said Tall, quietly` is not about him.
+    roster = Roster([Character("The Sailor", ["Tall, Grey Sailor"], "male"), CAST[0]])
+    assert roster.lookup("Tall, Grey Sailor").name == "The Sailor"
+    assert roster.lookup("Tall,") is None and roster.lookup("Tall") is None
+    text = 'The sailor and Mara waited.\n\n"Rain," said Tall, quietly.'
+    book = parse_book(text)
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    assert evidence[0].tag != "The Sailor"
+
+
 # --- the learned ranker ---------------------------------------------------------------
 
 
