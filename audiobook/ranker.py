@@ -390,7 +390,7 @@ def named_tag(ev: Evidence) -> str | None:
     return None
 
 
-BEAM_WIDTH = 4
+BEAM_WIDTH = 8
 """Speaker sequences kept while decoding (a greedy pick can't be taken back)."""
 BEAM_MARGIN = 1.0
 """Sequences this much less likely (log) than the best are dropped: most lines have
