@@ -586,7 +586,13 @@ class _Attributor:
             if name != self.roster.narrator and name != exclude and (
                     name not in called and self.roster.gender(name) == want):
                 return name
-        # In a conversation, the person whose turn it is beats plain recency.
+        # In a conversation, the one the last quote called by name answers (`"Mrs. Bell,
+        # no."` then `"Wait," she said`); else the person whose turn it is; then recency.
+        if speech:
+            for name in self.addressed:
+                if name not in (exclude, self.roster.narrator) and name not in called and (
+                        self.roster.gender(name) == want):
+                    return name
         expected = self.expected_turn()
         if expected and expected != exclude and expected not in called and (
                 self.roster.gender(expected) == want):

@@ -245,6 +245,18 @@ def test_lead_paragraph_ending_in_dashes_or_a_bare_verb():
 
 
 
+def test_pronoun_tag_goes_to_the_one_the_last_quote_called_by_name():
+    # Mara was named last, but Tomas asked Ida: `she` who answers is Ida.
+    ida = Character("Ida Brant", ["Ida"], "female")
+    text = ('Ida and Mara walked in the garden with Tomas.\n\n"Ida, will you stay?" asked '
+            'Tomas.\n\n"I will," she said.')
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST] + [ida])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    assert [ev.tag for ev in evidence] == ["Tomas Reed", "Ida Brant"]
+    assert speakers(text, cast=[*CAST, ida]) == ["Tomas Reed", "Ida Brant"]
+
+
 def test_capitalized_pronoun_opening_a_lead_sentence_is_the_subject():
     # `She then said,`: the pronoun is the subject, not Tomas opening the sentence before.
     text = 'Tomas sat down beside Mara. She then said,\n\n"We leave at dawn."'
@@ -252,9 +264,9 @@ def test_capitalized_pronoun_opening_a_lead_sentence_is_the_subject():
 
 
 def test_narration_after_a_scare_quote_leads_into_the_next_paragraph():
-    # The paragraph holds a quoted word, so it is not narration only; its end still leads.
-    text = 'Tomas read the word "storm" aloud with a laugh. Then he said:\n\n"Not today."'
-    assert tags(text) == [None, "Tomas Reed"]
+    # The paragraph holds a quote, so it is not narration only; its end still leads.
+    text = '"Storm Warning," Mara read aloud. Then she said:\n\n"Not today."'
+    assert tags(text) == ["Mara Quill", "Mara Quill"]
     # A paragraph ending with a tagged quote's own tag leads into nothing.
     text = 'Mara and Tomas sat down.\n\n"Early," said Mara.\n\n"Late."'
     assert tags(text) == ["Mara Quill", None]
