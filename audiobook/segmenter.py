@@ -20,6 +20,7 @@ NARRATOR = "narrator"
 _WORDLIKE = re.compile(r"\w")
 _OPEN_DOUBLE = "\u201c"
 _CLOSE_DOUBLE = "\u201d"
+_MARKS = "\"'\u201c\u201d\u2018\u2019"
 
 
 @dataclass
@@ -170,6 +171,7 @@ def segment_paragraph(
 ) -> tuple[list[Segment], int, bool]:
     """Segments of one body paragraph; returns (segments, next quote id, left open)."""
     spans, left_open = quote_spans(text, para.start, para.end, style)
+    spans = [(qs, qe) for qs, qe in spans if not _scare_quote(text, para, qs, qe)]
     segments: list[Segment] = []
     pos = para.start
     quote = first_quote
@@ -202,6 +204,18 @@ def segment_paragraph(
             Segment(chapter, "narration", NARRATOR, *piece, text[piece[0] : piece[1]], index)
         )
     return segments, quote, left_open
+
+
+def _scare_quote(text: str, para: Paragraph, qs: int, qe: int) -> bool:
+    """A word or two in marks inside a sentence of narration (`a sensitive, "highstrung"
+    child`), not speech: lower-case, no end punctuation, narration on both sides, and
+    no comma or colon introducing it. The narrator reads it."""
+    words = text[qs:qe].strip(_MARKS + " \n").split()
+    if not 1 <= len(words) <= 3 or not words[0][:1].islower() or words[-1][-1:] in ".!?,;:":
+        return False
+    before = text[para.start:qs].rstrip()
+    return (bool(_WORDLIKE.search(before)) and not before.endswith((",", ":"))
+            and _WORDLIKE.search(text, qe, para.end) is not None)
 
 
 _SENTENCE_CLOSED = re.compile(r"[.!?][\s\"'\u201c\u2018_]*$")

@@ -61,3 +61,17 @@ def test_second_quote_with_its_own_tag_is_a_new_utterance():
 def test_tag_closing_a_sentence_then_more_speech_stays_one_utterance():
     found = dialogue('"Ready," said Ada. "We leave at once."')
     assert found[0][0] == found[1][0]
+
+
+def test_a_quoted_word_inside_narration_is_read_by_the_narrator():
+    text = ('Mara called the storm "a nuisance" and went in.\n\n'
+            'He said "Storm" once. "Go," said Mara, "now."\n\n'
+            'She wrote, "wait" and slept.')
+    said = [t for _, t in dialogue(text)]
+    # Lower-case, short, inside a sentence, not introduced by a comma: narration.
+    assert '"a nuisance"' not in said
+    # A capital, a tag's own quote, or a comma before it: speech as before.
+    assert said == ['"Storm"', '"Go,"', '"now."', '"wait"']
+    segments = segment_book(parse_book(text))
+    assert "".join(s.text for s in segments if s.paragraph == segments[0].paragraph) == (
+        'Mara called the storm "a nuisance" and went in.')
