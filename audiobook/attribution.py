@@ -430,6 +430,7 @@ _POSSESSIVE_TAG = re.compile(r"[\s,]*(?:was|were|is|came)\s+(?:(?:the|his|her|th
                              r"rejoinder|retort|view|verdict|summing[- ]up|advice|greeting)"
                              r"\s+(of)\s+)?", re.IGNORECASE)
 _JUST_BEFORE_VERB = re.compile(r"\s+(?:\w+ly\s+)?$")
+_PRONOUN_BEFORE_VERB = re.compile(_PRONOUN.pattern + r"\s+(?:\w+ly\s+)?$")
 
 
 def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int, str] | None:
@@ -438,6 +439,10 @@ def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int,
     names = [m for m in index.within(start, verb) if not _possessive(text, m.end)]
     if names and _JUST_BEFORE_VERB.fullmatch(text, names[-1].end, verb):
         return names[-1].start, names[-1].name
+    # Or a pronoun: `as soon as they were alone, she said,` is hers, not theirs.
+    pronoun = _PRONOUN_BEFORE_VERB.search(text, start, verb)
+    if pronoun is not None and pronoun.group(1).lower() != "they":
+        return pronoun.start(1), pronoun.group(1).lower()
     return None
 
 

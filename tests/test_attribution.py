@@ -257,6 +257,11 @@ def test_pronoun_tag_goes_to_the_one_the_last_quote_called_by_name():
     assert speakers(text, cast=[*CAST, ida]) == ["Tomas Reed", "Ida Brant"]
 
 
+def test_pronoun_right_before_the_verb_is_the_subject():
+    text = 'Tomas sat with Mara. But now, as soon as they were alone, she said, "I saw you."'
+    assert tags(text) == ["Mara Quill"]
+
+
 def test_capitalized_pronoun_opening_a_lead_sentence_is_the_subject():
     # `She then said,`: the pronoun is the subject, not Tomas opening the sentence before.
     text = 'Tomas sat down beside Mara. She then said,\n\n"We leave at dawn."'
