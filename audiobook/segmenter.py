@@ -207,9 +207,10 @@ def segment_paragraph(
 
 
 def _scare_quote(text: str, para: Paragraph, qs: int, qe: int) -> bool:
-    """A word or two in marks inside a sentence of narration (`a sensitive, "highstrung"
+    """A word or two in marks inside a sentence of narration (`a sensitive "highstrung"
     child`), not speech: lower-case, no end punctuation, narration on both sides, and
-    no comma or colon introducing it. The narrator reads it."""
+    no comma or colon introducing it (`she wrote, "wait"` may be speech). The
+    narrator reads it."""
     words = text[qs:qe].strip(_MARKS + " \n").split()
     if not 1 <= len(words) <= 3 or not words[0][:1].islower() or words[-1][-1:] in ".!?,;:":
         return False
