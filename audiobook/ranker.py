@@ -39,6 +39,9 @@ _NOT_NAMES = ("he", "she", "man", "woman", "i", "they", "")
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
 _I = re.compile(r"\b(?:I|me|my)\b")
+_TO_MAN = re.compile(r"\b(?:sir|my boy|my lad|young man|my good man)\b", re.IGNORECASE)
+_TO_WOMAN = re.compile(r"\b(?:ma'am|madam|ma'm|mum|my dear lady|young lady|my girl)\b",
+                       re.IGNORECASE)
 
 
 @dataclass
@@ -88,6 +91,7 @@ FEATURES = (
     "ctx_tag_side",
     "book_tags", "scene_tags",
     "subject_rank", "pron_gender_rank", "pron_subject_rank",
+    "male_to_woman", "female_to_woman", "male_to_man", "female_to_man",
 )
 # Where the features that read the earlier turns sit (each group is consecutive).
 _PREV1 = FEATURES.index("prev1")
@@ -130,6 +134,7 @@ class Frame:
                  "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
                  "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
                  "scene", "subjects", "gender_recent", "gender_subjects", "utterance",
+                 "to_man", "to_woman",
                  "prev", "near", "spoken", "last", "prev_gender", "context", "cached")
 
     def __init__(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
@@ -153,6 +158,8 @@ class Frame:
         self.narration_she = _SHE.search(narration) is not None
         self.narration_i = _I.search(narration) is not None
         self.quote_i = _I.search(quote_text) is not None
+        self.to_man = _TO_MAN.search(quote_text) is not None
+        self.to_woman = _TO_WOMAN.search(quote_text) is not None
         self.quote_names = ctx.quote_names.get(ev.quote, [])
         self.prev_quote_names = ctx.quote_names.get(ev.quote - 1, [])
         self.prev_paragraph = ctx.paragraph_names.get(ev.paragraph - 1, [])
@@ -314,6 +321,11 @@ def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[fl
         _inverse_rank(f.subjects, cand),
         _inverse_rank(f.gender_recent, cand),
         _inverse_rank(f.gender_subjects, cand),
+        # Whom the line speaks to (`sir`, `ma'am`): a hint at who speaks it.
+        float(gender == "male" and f.to_woman),
+        float(gender == "female" and f.to_woman),
+        float(gender == "male" and f.to_man),
+        float(gender == "female" and f.to_man),
     ]
 
 

@@ -183,6 +183,21 @@ def test_ranker_candidates_come_from_the_evidence():
 
 
 
+def test_ranker_sees_whom_a_line_speaks_to():
+    from audiobook import ranker
+
+    text = 'Mara and Tomas sat by the fire.\n\n"Cold tonight, ma\'am."\n\n"Yes, sir."'
+    book = parse_book(text)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    evidence, ctx = rule_evidence(segment_book(book), roster, book.text)
+    to_woman, to_man = (ranker.FEATURES.index(f) for f in ("male_to_woman", "male_to_man"))
+    tomas = [ranker.features(ev, "Tomas Reed", [], ctx) for ev in evidence]
+    assert [x[to_woman] for x in tomas] == [1.0, 0.0]
+    assert [x[to_man] for x in tomas] == [0.0, 1.0]
+    mara = ranker.features(evidence[0], "Mara Quill", [], ctx)
+    assert mara[to_woman] == 0.0 and mara[ranker.FEATURES.index("female_to_woman")] == 1.0
+
+
 def test_ranker_frame_reused_for_another_history_reads_only_that_history():
     # The beam search keeps one Frame per utterance and swaps in each sequence's turns.
     from audiobook import ranker
