@@ -545,12 +545,12 @@ class _Attributor:
                 if _opens_clause(self.text, seg.start, m.start)]
 
     def resolve(self, word: str, at: int = -1, exclude: str | None = None,
-                kin_owner: bool = False) -> str | None:
+                for_kin: bool = False) -> str | None:
         """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
 
         A pronoun goes to the last character of its gender named earlier in the
         same paragraph, else to whoever's turn it is, else to the last one named.
-        `kin_owner`: the word is the `his`/`her` of a kin tag, not a speech tag's own.
+        `for_kin`: the word is the `his`/`her` of a kin tag, not a speech tag's own.
         """
         if word == "i":
             return self.roster.narrator
@@ -571,40 +571,37 @@ class _Attributor:
             if found:
                 return found
             exclude = exclude or of
+
+        def fits(name: str) -> bool:
+            # Of the pronoun's gender, not the narrator (`I`), not excluded, not called.
+            return (name not in (self.roster.narrator, exclude) and name not in called
+                    and self.roster.gender(name) == want)
+
         # A name opening a clause (`Mara frowned`, `Mara's lips moved`) is the one the
         # paragraph is about: it beats a name in passing (`she looked at Tomas`).
         for start, name in reversed(self.local_subjects):
-            if start < at and name != self.roster.narrator and name != exclude and (
-                    name not in called and self.roster.gender(name) == want):
+            if start < at and fits(name):
                 return name
         for mention in reversed(self.local):
-            if mention.start < at and mention.name != self.roster.narrator and (
-                    mention.name != exclude and mention.name not in called
-                    and self.roster.gender(mention.name) == want):
+            if mention.start < at and fits(mention.name):
                 return mention.name
         # Else the one the narration paragraph just before was about (`Mara set the lamp
         # down by Ida.` then `"Late?" she asked.`), before turn-taking and recency; not
         # for the owner of a kin tag (`her mother`), often the one just spoken to.
-        speech = word in ("he", "she") and at >= 0 and not kin_owner
-        lead = self.lead_subjects if speech else []
-        for _, name in reversed(lead):
-            if name != self.roster.narrator and name != exclude and (
-                    name not in called and self.roster.gender(name) == want):
+        # Then, in a conversation, the one the last quote called by name answers
+        # (`"Mrs. Bell, no."` then `"Wait," she said`).
+        speech = word in ("he", "she") and at >= 0 and not for_kin
+        lead = [name for _, name in reversed(self.lead_subjects)]
+        for name in [*lead, *self.addressed] if speech else []:
+            if fits(name):
                 return name
-        # In a conversation, the one the last quote called by name answers (`"Mrs. Bell,
-        # no."` then `"Wait," she said`); else the person whose turn it is; then recency.
-        if speech:
-            for name in self.addressed:
-                if name not in (exclude, self.roster.narrator) and name not in called and (
-                        self.roster.gender(name) == want):
-                    return name
+        # Else the person whose turn it is; then recency.
         expected = self.expected_turn()
         if expected and expected != exclude and expected not in called and (
                 self.roster.gender(expected) == want):
             return expected
         for name in reversed(self.recent):
-            if name != self.roster.narrator and name != exclude and name not in called and (
-                    self.roster.gender(name) == want):
+            if fits(name):
                 return name
         return None
 
@@ -616,7 +613,7 @@ class _Attributor:
         for name in self.called:
             if self.roster.gender(name) == want and name != self.roster.narrator:
                 return name
-        return self.resolve("he" if pronoun == "his" else "she", at, kin_owner=True)
+        return self.resolve("he" if pronoun == "his" else "she", at, for_kin=True)
 
     def expected_turn(self) -> str | None:
         """Who talks next by turn-taking: the speaker before the last, if they differ."""
@@ -993,10 +990,13 @@ def _settle_kin(walker: _Attributor) -> None:
     # The book's relative for an (owner, relation) may go unnamed where the tag is
     # (`her uncle` in the narration too): they stay an option there.
     book_best: dict[tuple[str | None, str], tuple[int, str]] = {}
+    def backing(key: tuple[str | None, str], name: str) -> int:
+        return support[key, name] + support[key[1], name]
+
     for i in tagged:
         key = walker.kin_tags[walker.evidence[i].tag_at]
         for name in options[i]:
-            score = (support[key, name] + support[key[1], name], name)
+            score = (backing(key, name), name)
             book_best[key] = max(book_best.get(key, score), score)
     for i in tagged:
         fits = options[i]
@@ -1008,7 +1008,7 @@ def _settle_kin(walker: _Attributor) -> None:
             fits[name] = (walker.roster.kin_fit(key[0], name, key[1]), -KIN_WINDOW)
         if not fits:
             continue
-        best = max(fits, key=lambda n: (support[key, n] + support[key[1], n], *fits[n]))
+        best = max(fits, key=lambda n: (backing(key, n), *fits[n]))
         if ev.rule == ev.tag or not ev.tag:
             ev.rule = best
             for seg in ev.segments:

@@ -129,7 +129,7 @@ class Frame:
     speakers adds. A beam search keeps the first and redoes only the second (and the
     candidates' features built on it) for each sequence."""
 
-    __slots__ = ("word", "pronoun_tag", "described", "tag_named", "recent",
+    __slots__ = ("word", "pronoun_tag", "pronoun_gender", "described", "tag_named", "recent",
                  "following", "total", "next_names",
                  "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
                  "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
@@ -146,6 +146,9 @@ class Frame:
         word = ev.tag_word
         self.word = word
         self.pronoun_tag = word in ("he", "she", "man", "woman")
+        # Whom a pronoun tag can be: `she` skips the men (None for any other tag).
+        self.pronoun_gender = (("male" if word in ("he", "man") else "female")
+                               if self.pronoun_tag else None)
         self.described = word in ("man", "woman")
         self.tag_named = bool(ev.tag) and word not in _NOT_NAMES
         narration = ctx.narration_text.get(ev.paragraph, "")
@@ -168,12 +171,10 @@ class Frame:
                        for p in range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph)]
         self.scene = ctx.scene_tags.get(ev.quote) or Counter()
         self.subjects = list(reversed(ev.subjects))
-        # A pronoun's referent among those of its gender only: `she` skips the men.
-        want = "male" if word in ("he", "man") else "female"
-        same = [n for n in self.recent if ctx.genders.get(n) == want] if self.pronoun_tag else []
-        self.gender_recent = same
+        want = self.pronoun_gender
+        self.gender_recent = [n for n in self.recent if ctx.genders.get(n) == want] if want else []
         self.gender_subjects = ([n for n in self.subjects if ctx.genders.get(n) == want]
-                                if self.pronoun_tag else [])
+                                if want else [])
         self.utterance = [
             float(ev.tag is not None),
             math.log1p(len(quote_text.split())),
@@ -211,7 +212,7 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
             turns_since, paragraphs_since = k, min(ev.paragraph - p, HISTORY_UTTERANCES + 1)
             break
     gender = ctx.genders.get(cand, "unknown")
-    pronoun_match = f.pronoun_tag and gender == ("male" if f.word in ("he", "man") else "female")
+    pronoun_match = gender == f.pronoun_gender
     untagged = not ev.tag
     x[_PREV1] = float(prev[0] == cand)
     x[_PREV1 + 1] = float(prev[1] == cand)
@@ -240,7 +241,7 @@ def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[fl
     pronoun_tag = f.pronoun_tag
     described = f.described
     following = f.following
-    pronoun_match = pronoun_tag and gender == ("male" if word in ("he", "man") else "female")
+    pronoun_match = gender == f.pronoun_gender
     in_narration = cand in ev.narration
     recent = f.recent
     rank = recent.index(cand) if cand in recent else len(recent) + 1
