@@ -972,9 +972,10 @@ _PARENTS = {"father": "mother", "mother": "father", "uncle": "aunt", "aunt": "un
 
 def _settle_kin(walker: _Attributor) -> None:
     """Kin tags read over the whole book: within one book `her mother` is nearly always
-    the same person, so each kin tag goes to the relative present most often across the
-    book's tags of that relation (those of the same owner counting twice), then the
-    best fit by name or title, then the nearest."""
+    the same person, so each kin tag goes to the one who is that relative by name
+    (`Roster.kin_fit`: her husband shares her married surname), else to the relative
+    present most often across the book's tags of that relation (those of the same owner
+    counting twice), then the best fit by title, then the nearest."""
     tagged = [i for i, ev in enumerate(walker.evidence) if ev.tag_at in walker.kin_tags]
     options = {i: _kin_options(walker, i) for i in tagged}
     support: Counter = Counter()  # ((owner, relation), name) and (relation, name)
@@ -1008,7 +1009,9 @@ def _settle_kin(walker: _Attributor) -> None:
             fits[name] = (walker.roster.kin_fit(key[0], name, key[1]), -KIN_WINDOW)
         if not fits:
             continue
-        best = max(fits, key=lambda n: (backing(key, n), *fits[n]))
+        # A relative by name beats the book's usual one: `"Mrs. Penn," said her
+        # husband` is Mr. Penn, though most of the book's husband tags are another's.
+        best = max(fits, key=lambda n: (fits[n][0] == 2, backing(key, n), *fits[n]))
         if ev.rule == ev.tag or not ev.tag:
             ev.rule = best
             for seg in ev.segments:

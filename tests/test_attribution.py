@@ -560,6 +560,14 @@ def test_a_married_womans_surname_is_not_her_fathers():
     assert _family_tags(text) == ["Mr. Dale"]
 
 
+def test_a_husband_by_name_beats_the_books_usual_husband():
+    # Most `her husband` tags are Mr. Kemp's; the last owner is Mrs. Penn, called by name.
+    text = ('Ann Dale sat with Mr. Kemp.\n\n"Rain," said her husband.\n\n' + _PAUSE +
+            '\n\nAnn Dale walked with Mr. Kemp.\n\n"Mud," said her husband.\n\n' + _PAUSE +
+            '\n\nMr. Kemp bowed to Mrs. Penn.\n\n"Mrs. Penn, sit down," said her husband.')
+    assert _family_tags(text) == ["Mr. Kemp", "Mr. Kemp", "Mr. Penn"]
+
+
 def test_his_lady_is_his_wife():
     text = 'Mr. Penn, Mrs. Penn and Ada sat down.\n\n"Well?" said his lady.'
     assert _family_tags(text) == ["Mrs. Penn"]
