@@ -450,6 +450,18 @@ def _has_speech_verb(text: str, start: int, end: int) -> bool:
     return any(w.group(0).lower() in SPEECH_VERBS for w in _WORD.finditer(text, start, end))
 
 
+_NEGATIONS = frozenset(("no", "not", "never", "nor"))
+
+
+def _negated(words: list[re.Match], verb: re.Match) -> bool:
+    """Whether a speech verb says nobody spoke: `made no answer`, `did not reply`,
+    `never spoke`, `said nothing`."""
+    at = next(i for i, w in enumerate(words) if w is verb)
+    before = words[at - 1].group(0).lower() if at else ""
+    after = words[at + 1].group(0).lower() if at + 1 < len(words) else ""
+    return before in _NEGATIONS or before.endswith("n't") or after == "nothing"
+
+
 def _quote_ends_open(seg: Segment) -> bool:
     """Whether a quote ends in a way that invites a tag: `,"` `?"` `!"` `—"`."""
     body = seg.text.rstrip().rstrip(_CLOSE_MARK).rstrip()
@@ -699,6 +711,8 @@ class _Attributor:
         verb = verbs[-1]
         if bare and verb not in words[-3:]:
             return None  # `...and the Dodo answered "` but not `the word "`
+        if _negated(words, verb):
+            return None  # `He made no answer.`: whoever speaks next, not he
         self.tag_verb = verb.start()
         if core.endswith(".") and not dashed and len(_WORD.findall(text, verb.end(), core_end)) > 1:
             return None  # `Mara told him the news.`: not a tag for what follows

@@ -236,6 +236,15 @@ def tags(text: str, cast=CAST) -> list[str | None]:
     return [ev.tag for ev in evidence]
 
 
+def test_a_speech_verb_that_says_nobody_spoke_is_no_tag():
+    # The line after `Tomas made no answer.` is somebody else's.
+    assert tags('"Float?" asked Mara.\n\nTomas made no answer.\n\n"Well?"') == [
+        "Mara Quill", None]
+    assert tags('Tomas did not reply.\n\n"Well?"') == [None]
+    assert tags('Tomas said nothing.\n\n"Well?"') == [None]
+    assert tags('Tomas answered.\n\n"Yes."') == ["Tomas Reed"]
+
+
 def test_tag_before_skips_a_leading_subordinate_clause():
     text = 'When Tomas had gone to the boat, Mara whispered to the ferryman, "Quick."'
     assert tags(text) == ["Mara Quill"]
