@@ -510,6 +510,9 @@ class Evidence:
     following: list[str | None] = field(default_factory=list)
     """Tagged speakers of the next two utterances when they sit in the next two
     paragraphs (an alternating exchange read backwards from a later tag)."""
+    called_next: list[str] = field(default_factory=list)
+    """Names the next utterance calls out when it sits in the next paragraph: the one
+    it answers, most likely this one's speaker (`"Late." / "Not I, Mara."`)."""
 
 
 def _most_recent_last(order: list[str], names: list[str]) -> None:
@@ -1051,9 +1054,13 @@ def _couple_support(roster: Roster, support: Counter) -> None:
 
 
 def _link_following(evidence: list[Evidence]) -> None:
-    """Give each utterance the tags of the two after it, one paragraph apart each."""
+    """Give each utterance the tags of the two after it, one paragraph apart each, and
+    the names the next one calls out."""
     for i, ev in enumerate(evidence):
         ev.following = []
+        nxt = evidence[i + 1] if i + 1 < len(evidence) else None
+        ev.called_next = (list(nxt.vocatives) if nxt is not None
+                          and nxt.paragraph == ev.paragraph + 1 else [])
         for k in (1, 2):
             nxt = evidence[i + k] if i + k < len(evidence) else None
             ok = nxt is not None and nxt.paragraph == ev.paragraph + k and nxt.tag
@@ -1077,6 +1084,9 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
     for ev in walker.evidence:
         ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
                                      for m in walker.index.within(seg.start, seg.end)]
+        to = ranker.spoken_to(" ".join(seg.text for seg in ev.segments))
+        if to:
+            ctx.spoken_to[ev.quote] = to
     tags = [ev.tag if ev.tag else None for ev in walker.evidence]
     ctx.tag_counts = Counter(t for t in tags if t)
     window = ranker.SCENE_UTTERANCES

@@ -68,6 +68,8 @@ class Context:
     """Mentions per character over the whole book."""
     total: int = 0
     """All mentions (set once `counts` is filled)."""
+    spoken_to: dict[int, str] = field(default_factory=dict)
+    """Utterance index -> `male` or `female` when it calls its listener `sir`, `ma'am`..."""
 
 
 FEATURES = (
@@ -92,6 +94,7 @@ FEATURES = (
     "book_tags", "scene_tags",
     "subject_rank", "pron_gender_rank", "pron_subject_rank",
     "male_to_woman", "female_to_woman", "male_to_man", "female_to_man",
+    "called_next", "gender_called_before", "gender_called_after",
 )
 # Where the features that read the earlier turns sit (each group is consecutive).
 _PREV1 = FEATURES.index("prev1")
@@ -103,6 +106,14 @@ _ADDRESSED_ME = FEATURES.index("addressed_me_before")
 _CONTEXT = FEATURES.index("ctx_candidates")
 
 
+def spoken_to(quote_text: str) -> str | None:
+    """`male` for a line that calls its listener `sir`, `female` for `ma'am`; None when
+    it does neither or both."""
+    man = _TO_MAN.search(quote_text) is not None
+    woman = _TO_WOMAN.search(quote_text) is not None
+    return None if man == woman else "male" if man else "female"
+
+
 def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> list[str]:
     """Everyone who might have said the utterance, without duplicates.
 
@@ -110,7 +121,7 @@ def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> li
     """
     out: list[str] = []
     for name in (ev.rule, ev.tag, ev.continued, ev.beat, ev.conversation, ev.expected,
-                 *ev.addressed, *ev.narration, *ev.following):
+                 *ev.addressed, *ev.narration, *ev.following, *ev.called_next):
         if name and name != "unknown":
             out.append(name)
     out += [who for _, who in history[-HISTORY_UTTERANCES:] if who != "unknown"]
@@ -134,7 +145,7 @@ class Frame:
                  "narration_he", "narration_she", "narration_i", "quote_i", "quote_names",
                  "prev_quote_names", "prev_paragraph", "next_paragraph", "nearby",
                  "scene", "subjects", "gender_recent", "gender_subjects", "utterance",
-                 "to_man", "to_woman",
+                 "to_man", "to_woman", "called_before", "called_after",
                  "prev", "near", "spoken", "last", "prev_gender", "context", "cached")
 
     def __init__(self, ev: Evidence, history: list[tuple[int, str]], ctx: Context,
@@ -163,6 +174,9 @@ class Frame:
         self.quote_i = _I.search(quote_text) is not None
         self.to_man = _TO_MAN.search(quote_text) is not None
         self.to_woman = _TO_WOMAN.search(quote_text) is not None
+        # `"Thank you, ma'am."` next: the one it answers is a woman.
+        self.called_before = ctx.spoken_to.get(ev.quote - 1)
+        self.called_after = ctx.spoken_to.get(ev.quote + 1)
         self.quote_names = ctx.quote_names.get(ev.quote, [])
         self.prev_quote_names = ctx.quote_names.get(ev.quote - 1, [])
         self.prev_paragraph = ctx.paragraph_names.get(ev.paragraph - 1, [])
@@ -327,6 +341,11 @@ def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[fl
         float(gender == "female" and f.to_woman),
         float(gender == "male" and f.to_man),
         float(gender == "female" and f.to_man),
+        # The next line calls them by name, or the lines either side call them `sir`
+        # or `ma'am`: they most likely answer them.
+        float(cand in ev.called_next),
+        float(gender != "unknown" and f.called_before == gender),
+        float(gender != "unknown" and f.called_after == gender),
     ]
 
 

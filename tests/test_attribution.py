@@ -196,6 +196,24 @@ def test_ranker_sees_whom_a_line_speaks_to():
     assert [x[to_man] for x in tomas] == [0.0, 1.0]
     mara = ranker.features(evidence[0], "Mara Quill", [], ctx)
     assert mara[to_woman] == 0.0 and mara[ranker.FEATURES.index("female_to_woman")] == 1.0
+    # ...and whom the lines either side speak to: the first answers `sir`, a man.
+    before, after = (ranker.FEATURES.index(f) for f in ("gender_called_before",
+                                                         "gender_called_after"))
+    assert [x[after] for x in tomas] == [1.0, 0.0]
+    assert [x[before] for x in tomas] == [0.0, 0.0]
+    assert ranker.features(evidence[1], "Mara Quill", [], ctx)[before] == 1.0
+    assert ranker.spoken_to("Yes, sir, and you, ma'am.") is None
+
+
+def test_ranker_sees_whom_the_next_line_calls_by_name():
+    from audiobook import ranker
+
+    text = '"Late again," said Mara.\n\n"The tide."\n\n"Tomas, the tide turned hours ago."'
+    evidence, ctx = _evidence(text)
+    assert evidence[1].called_next == ["Tomas Reed"]
+    called = ranker.FEATURES.index("called_next")
+    assert ranker.features(evidence[1], "Tomas Reed", [], ctx)[called] == 1.0
+    assert ranker.features(evidence[1], "Mara Quill", [], ctx)[called] == 0.0
 
 
 def test_ranker_frame_reused_for_another_history_reads_only_that_history():
