@@ -431,6 +431,9 @@ _POSSESSIVE_TAG = re.compile(r"[\s,]*(?:was|were|is|came)\s+(?:(?:the|his|her|th
                              r"\s+(of)\s+)?", re.IGNORECASE)
 _JUST_BEFORE_VERB = re.compile(r"\s+(?:\w+ly\s+)?$")
 _PRONOUN_BEFORE_VERB = re.compile(_PRONOUN.pattern + r"\s+(?:\w+ly\s+)?$")
+_HEARD_BEFORE_VERB = re.compile(r"\b(?:hear|heard|hearing|overhear|overheard)\s+(him|her|his)"
+                                r"(?:\s+voice)?\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+"""`...and hear her say`, `heard his voice saying`: the one heard is the speaker."""
 
 
 def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int, str] | None:
@@ -439,6 +442,9 @@ def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int,
     names = [m for m in index.within(start, verb) if not _possessive(text, m.end)]
     if names and _JUST_BEFORE_VERB.fullmatch(text, names[-1].end, verb):
         return names[-1].start, names[-1].name
+    heard = _HEARD_BEFORE_VERB.search(text, start, verb)
+    if heard is not None:
+        return heard.start(1), "she" if heard.group(1).lower() == "her" else "he"
     # Or a pronoun: `as soon as they were alone, she said,` is hers, not theirs.
     pronoun = _PRONOUN_BEFORE_VERB.search(text, start, verb)
     if pronoun is not None and pronoun.group(1).lower() != "they":

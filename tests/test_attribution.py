@@ -263,6 +263,12 @@ def test_a_speech_verb_that_says_nobody_spoke_is_no_tag():
     assert tags('Tomas answered.\n\n"Yes."') == ["Tomas Reed"]
 
 
+def test_the_one_heard_saying_is_the_speaker():
+    assert tags('Tomas went up to Mara and heard her say, "Late."') == ["Mara Quill"]
+    assert tags('Mara sat with Tomas, and could hear his voice saying, "Row."') == [
+        "Tomas Reed"]
+
+
 def test_tag_before_skips_a_leading_subordinate_clause():
     text = 'When Tomas had gone to the boat, Mara whispered to the ferryman, "Quick."'
     assert tags(text) == ["Mara Quill"]
