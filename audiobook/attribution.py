@@ -1090,9 +1090,7 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
     for ev in walker.evidence:
         ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
                                      for m in walker.index.within(seg.start, seg.end)]
-        to = ranker.spoken_to(" ".join(seg.text for seg in ev.segments))
-        if to:
-            ctx.spoken_to[ev.quote] = to
+        ctx.spoken_to[ev.quote] = ranker.spoken_to(" ".join(seg.text for seg in ev.segments))
     tags = [ev.tag if ev.tag else None for ev in walker.evidence]
     ctx.tag_counts = Counter(t for t in tags if t)
     window = ranker.SCENE_UTTERANCES

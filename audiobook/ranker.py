@@ -68,8 +68,8 @@ class Context:
     """Mentions per character over the whole book."""
     total: int = 0
     """All mentions (set once `counts` is filled)."""
-    spoken_to: dict[int, str] = field(default_factory=dict)
-    """Utterance index -> `male` or `female` when it calls its listener `sir`, `ma'am`..."""
+    spoken_to: dict[int, tuple[bool, bool]] = field(default_factory=dict)
+    """Utterance index -> whether it calls its listener `sir`, and `ma'am` (see `spoken_to`)."""
 
 
 FEATURES = (
@@ -106,12 +106,16 @@ _ADDRESSED_ME = FEATURES.index("addressed_me_before")
 _CONTEXT = FEATURES.index("ctx_candidates")
 
 
-def spoken_to(quote_text: str) -> str | None:
-    """`male` for a line that calls its listener `sir`, `female` for `ma'am`; None when
-    it does neither or both."""
-    man = _TO_MAN.search(quote_text) is not None
-    woman = _TO_WOMAN.search(quote_text) is not None
-    return None if man == woman else "male" if man else "female"
+def spoken_to(quote_text: str) -> tuple[bool, bool]:
+    """Whether a line calls its listener a man (`sir`, `my boy`) and a woman (`ma'am`)."""
+    return _TO_MAN.search(quote_text) is not None, _TO_WOMAN.search(quote_text) is not None
+
+
+def _listener(to: tuple[bool, bool] | None) -> str | None:
+    """`male` or `female` for a line that calls its listener only one of them."""
+    if to is None or to[0] == to[1]:
+        return None
+    return "male" if to[0] else "female"
 
 
 def candidates(ev: Evidence, history: list[tuple[int, str]], ctx: Context) -> list[str]:
@@ -172,11 +176,10 @@ class Frame:
         self.narration_she = _SHE.search(narration) is not None
         self.narration_i = _I.search(narration) is not None
         self.quote_i = _I.search(quote_text) is not None
-        self.to_man = _TO_MAN.search(quote_text) is not None
-        self.to_woman = _TO_WOMAN.search(quote_text) is not None
+        self.to_man, self.to_woman = ctx.spoken_to.get(ev.quote) or spoken_to(quote_text)
         # `"Thank you, ma'am."` next: the one it answers is a woman.
-        self.called_before = ctx.spoken_to.get(ev.quote - 1)
-        self.called_after = ctx.spoken_to.get(ev.quote + 1)
+        self.called_before = _listener(ctx.spoken_to.get(ev.quote - 1))
+        self.called_after = _listener(ctx.spoken_to.get(ev.quote + 1))
         self.quote_names = ctx.quote_names.get(ev.quote, [])
         self.prev_quote_names = ctx.quote_names.get(ev.quote - 1, [])
         self.prev_paragraph = ctx.paragraph_names.get(ev.paragraph - 1, [])

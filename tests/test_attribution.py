@@ -202,7 +202,7 @@ def test_ranker_sees_whom_a_line_speaks_to():
     assert [x[after] for x in tomas] == [1.0, 0.0]
     assert [x[before] for x in tomas] == [0.0, 0.0]
     assert ranker.features(evidence[1], "Mara Quill", [], ctx)[before] == 1.0
-    assert ranker.spoken_to("Yes, sir, and you, ma'am.") is None
+    assert ranker.spoken_to("Yes, sir, and you, ma'am.") == (True, True)
 
 
 def test_ranker_sees_whom_the_next_line_calls_by_name():
