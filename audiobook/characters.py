@@ -446,7 +446,10 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     tags = tag_names(segments, text)
     counts = Counter(tags)
     for name, n in vocative_names(segments).items():
-        if n >= 3:  # called by name often: a character, maybe the narrator
+        # Called by name often: a character, maybe the narrator. Not beside a cast
+        # file: a name only ever called out is then mostly a cast member's title or
+        # nickname (`Squire`), and the speakers it lacks are those the tags name.
+        if n >= 3 and not known:
             counts[name] += n
     stats = _WordStats(text)
     counts = Counter({name: n for name, n in counts.items() if not stats.common_word(name)})

@@ -35,6 +35,17 @@ def test_vocatives_find_a_character_never_tagged():
     assert "Orlo" in characters(lines)
 
 
+def test_beside_a_cast_a_name_only_called_out_is_no_new_character():
+    # `Orlo` is only ever called by name: beside a cast file, likely a nickname or title.
+    from audiobook.characters import Character
+
+    lines = "\n\n".join(f'"Quite so, Orlo," said Tam. "Come, Orlo." {i}' for i in range(3))
+    book = parse_book(lines)
+    found = find_characters(book.text, segment_book(book), known=[Character("Tam Ross")])
+    assert "Orlo" not in [c.name for c in found]
+    assert "Orlo" in characters(lines)
+
+
 def test_common_words_are_not_names():
     text = "\n\n".join(['"Listen, please," he said.', '"Listen, now," she said.',
                         '"Listen, friend," he said.', "I listen to the rain and listen again."])
