@@ -462,7 +462,7 @@ _NEGATIONS = frozenset(("no", "not", "never", "nor"))
 def _negated(words: list[re.Match], verb: re.Match) -> bool:
     """Whether a speech verb says nobody spoke: `made no answer`, `did not reply`,
     `never spoke`, `said nothing`."""
-    at = next(i for i, w in enumerate(words) if w is verb)
+    at = words.index(verb)  # matches compare by identity
     before = words[at - 1].group(0).lower() if at else ""
     after = words[at + 1].group(0).lower() if at + 1 < len(words) else ""
     return before in _NEGATIONS or before.endswith("n't") or after == "nothing"
