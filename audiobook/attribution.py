@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from audiobook import ranker
@@ -492,6 +493,8 @@ class Evidence:
     """The tag's subject word: a canonical name, `he`, `she`, `i`..."""
     tag_at: int
     """Offset of the tag's subject word in the text (-1 if none or unknown)."""
+    tag_options: list[str]
+    """For a pronoun or description tag, everyone it may stand for, likeliest first."""
     tag_side: str
     """Where the tag stood: `after`, `before`, `lead` (paragraph before) or ""."""
     continued: str | None
@@ -547,6 +550,7 @@ class _Attributor:
         self.called: list[str] = []  # names called out in the current paragraph's quotes
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
         self.tag_at = -1  # its offset in the text
+        self.tag_options: list[str] = []  # whom it may stand for, likeliest first
         self.kin_tags: dict[int, tuple[str | None, str]] = {}  # kin tag offset -> (owner, relation)
         self.tag_verb = -1  # offset of the speech verb tag_before last used
         self.evidence: list[Evidence] = []  # what the rules saw, per utterance
@@ -569,14 +573,22 @@ class _Attributor:
                 for_kin: bool = False) -> str | None:
         """The character a subject word at offset `at` stands for: a name, `I`, `he`, `she`.
 
-        A pronoun goes to the last character of its gender named earlier in the
-        same paragraph, else to whoever's turn it is, else to the last one named.
         `for_kin`: the word is the `his`/`her` of a kin tag, not a speech tag's own.
         """
         if word == "i":
             return self.roster.narrator
         if word not in GENDER_WORDS:
             return word if word != "they" else None
+        return next(self.referents(word, at, exclude, for_kin), None)
+
+    def referents(self, word: str, at: int = -1, exclude: str | None = None,
+                  for_kin: bool = False) -> Iterator[str]:
+        """Whom `he`, `she`, `the man` or `the woman` at offset `at` may stand for,
+        likeliest first (names may repeat).
+
+        A pronoun goes to the last character of its gender named earlier in the
+        same paragraph, else to whoever's turn it is, else to the last one named.
+        """
         want = GENDER_WORDS[word]
         # Nobody calls themselves by name: `"Oh, Mr. Cuthbert," she whispered` is not him.
         called = self.called
@@ -590,7 +602,7 @@ class _Attributor:
             self.kin_tags[at] = (of, relation)
             found = self.roster.kin(of, relation) if of else None
             if found:
-                return found
+                yield found
             exclude = exclude or of
 
         def fits(name: str) -> bool:
@@ -602,10 +614,10 @@ class _Attributor:
         # paragraph is about: it beats a name in passing (`she looked at Tomas`).
         for start, name in reversed(self.local_subjects):
             if start < at and fits(name):
-                return name
+                yield name
         for mention in reversed(self.local):
             if mention.start < at and fits(mention.name):
-                return mention.name
+                yield mention.name
         # Else the one the narration paragraph just before was about (`Mara set the lamp
         # down by Ida.` then `"Late?" she asked.`), before turn-taking and recency; not
         # for the owner of a kin tag (`her mother`), often the one just spoken to.
@@ -615,16 +627,15 @@ class _Attributor:
         lead = [name for _, name in reversed(self.lead_subjects)]
         for name in [*lead, *self.addressed] if speech else []:
             if fits(name):
-                return name
+                yield name
         # Else the person whose turn it is; then recency.
         expected = self.expected_turn()
         if expected and expected != exclude and expected not in called and (
                 self.roster.gender(expected) == want):
-            return expected
+            yield expected
         for name in reversed(self.recent):
             if fits(name):
-                return name
-        return None
+                yield name
 
     def kin_owner(self, pronoun: str, at: int) -> str | None:
         """Whose relative `his`/`her` means in a kin tag: the one the quote calls by
@@ -635,6 +646,20 @@ class _Attributor:
             if self.roster.gender(name) == want and name != self.roster.narrator:
                 return name
         return self.resolve("he" if pronoun == "his" else "she", at, for_kin=True)
+
+    def resolve_tag(self, word: str, at: int) -> str | None:
+        """Resolve a speech tag's subject word, noting it and, for a pronoun or a
+        description, everyone it may stand for (the ranker weighs them all)."""
+        self.tag_word, self.tag_at = word, at
+        if word not in GENDER_WORDS:
+            self.tag_options = []
+            return self.resolve(word, at)
+        self.tag_options = list(dict.fromkeys(self.referents(word, at)))
+        return self.tag_options[0] if self.tag_options else None
+
+    def tag_found(self) -> tuple[str, int, list[str]]:
+        """The last tag's subject word, its offset and whom it may stand for."""
+        return self.tag_word, self.tag_at, self.tag_options
 
     def expected_turn(self) -> str | None:
         """Who talks next by turn-taking: the speaker before the last, if they differ."""
@@ -667,8 +692,7 @@ class _Attributor:
         inverted = words == 1 and before[0].endswith("ed") and before[0].islower()
         if words > 6 or not _has_speech_verb(text, start, end) and words > 0 and not inverted:
             return None
-        self.tag_word, self.tag_at = subjects[0][1], subjects[0][0]
-        who = self.resolve(subjects[0][1], subjects[0][0])
+        who = self.resolve_tag(subjects[0][1], subjects[0][0])
         # `said the stranger`-like descriptions nobody fits are still a tag, and so is
         # `she said` with no woman in sight: its gender still tells the ranker something.
         return "" if who is None and self.tag_word in GENDER_WORDS else who
@@ -695,7 +719,7 @@ class _Attributor:
             return None  # the name must come first (`the` before it is fine)
         if m.group(1) is None and not _possessive(self.text, names[0].end):
             return None
-        self.tag_word, self.tag_at = names[0].name, -1
+        self.tag_word, self.tag_at, self.tag_options = names[0].name, -1, []
         return names[0].name
 
     def tag_before(self, seg: Segment) -> str | None:
@@ -735,8 +759,7 @@ class _Attributor:
                 found = _subject_before_verb(text, prev, start, self.index)
         if found is None:
             return None
-        self.tag_word, self.tag_at = found[1], found[0]
-        return self.resolve(found[1], found[0])
+        return self.resolve_tag(found[1], found[0])
 
     def beat(self, narration: list[Segment]) -> str | None:
         """An action beat: the subject that opens a sentence of the paragraph's narration."""
@@ -780,14 +803,14 @@ class _Attributor:
         self.local_subjects = self.clause_subjects(narration)
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
-        tag_words: dict[int, tuple[str, int]] = {}  # (subject word, its offset)
+        tag_words: dict[int, tuple[str, int, list[str]]] = {}  # `tag_found()` per utterance
         tag_sides: dict[int, str] = {}
         closed_before: set[int] = set()  # tagged by a sentence before that ended
         for i, seg in enumerate(segs):
             if seg.kind != "narration":
                 continue
             if i > 0 and segs[i - 1].kind == "dialogue":
-                self.tag_word = ""
+                self.tag_word, self.tag_options = "", []
                 who = self.tag_after(seg, segs[i - 1])
                 if who is not None:
                     if segs[i - 1].quote in closed_before and who:
@@ -795,28 +818,28 @@ class _Attributor:
                         del tagged[segs[i - 1].quote]
                     if segs[i - 1].quote not in tagged:
                         tagged[segs[i - 1].quote] = who
-                        tag_words[segs[i - 1].quote] = (self.tag_word, self.tag_at)
+                        tag_words[segs[i - 1].quote] = self.tag_found()
                         tag_sides[segs[i - 1].quote] = "after"
                         if not self.second_tag(seg):
                             continue
                     # `said Mara, "...," Tomas replied, "..."`: the quote before has its
                     # tag already, so this clause introduces the next one.
             if i + 1 < len(segs) and segs[i + 1].kind == "dialogue":
-                self.tag_word = ""
+                self.tag_word, self.tag_options = "", []
                 who = self.tag_before(seg)
                 if who and segs[i + 1].quote not in tagged:
                     tagged[segs[i + 1].quote] = who
-                    tag_words[segs[i + 1].quote] = (self.tag_word, self.tag_at)
+                    tag_words[segs[i + 1].quote] = self.tag_found()
                     tag_sides[segs[i + 1].quote] = "before"
                     if self.text[seg.start:seg.end].rstrip().endswith("."):
                         closed_before.add(segs[i + 1].quote)
         if lead is not None and segs[0].kind == "dialogue" and segs[0].quote not in tagged:
             # `...and said,` closing the paragraph before: a tag for this one.
-            self.tag_word = ""
+            self.tag_word, self.tag_options = "", []
             who = self.tag_before(lead)
             if who:
                 tagged[segs[0].quote] = who
-                tag_words[segs[0].quote] = (self.tag_word, self.tag_at)
+                tag_words[segs[0].quote] = self.tag_found()
                 tag_sides[segs[0].quote] = "lead"
         if tagged:
             self.carry_tags(dialogue, tagged, tag_words, tag_sides)
@@ -833,12 +856,12 @@ class _Attributor:
         for seg in dialogue:
             seg.speaker = tagged.get(seg.quote) or speaker or UNKNOWN
         for quote in dict.fromkeys(seg.quote for seg in dialogue):
+            word, at, options = tag_words.get(quote, ("", -1, []))
             self.evidence.append(Evidence(
                 quote=quote, paragraph=dialogue[0].paragraph,
                 segments=[seg for seg in dialogue if seg.quote == quote],
                 rule=next(seg.speaker for seg in dialogue if seg.quote == quote),
-                tag=tagged.get(quote), tag_word=tag_words.get(quote, ("", -1))[0],
-                tag_at=tag_words.get(quote, ("", -1))[1],
+                tag=tagged.get(quote), tag_word=word, tag_at=at, tag_options=options,
                 tag_side=tag_sides.get(quote, ""), continued=continued, beat=beat,
                 conversation=conversation, vocatives=list(vocatives),
                 addressed=list(self.addressed), expected=self.expected_turn(),
@@ -858,7 +881,8 @@ class _Attributor:
 
     @staticmethod
     def carry_tags(dialogue: list[Segment], tagged: dict[int, str],
-                   tag_words: dict[int, tuple[str, int]], tag_sides: dict[int, str]) -> None:
+                   tag_words: dict[int, tuple[str, int, list[str]]],
+                   tag_sides: dict[int, str]) -> None:
         """`"Is it?" she asked. "Then go."`: a quote with no tag of its own, in a paragraph
         where another quote has one, is the same speaker going on (one speaker per
         paragraph is the convention); it takes the nearest tag, the one before first."""
@@ -871,7 +895,7 @@ class _Attributor:
             source = (before or after or [None])[0]
             if source is not None:
                 tagged[quote] = tagged[source]
-                tag_words[quote] = tag_words.get(source, ("", -1))
+                tag_words[quote] = tag_words.get(source, ("", -1, []))
                 tag_sides[quote] = "carried"
 
     def from_conversation(self, vocatives: list[str]) -> str | None:
@@ -1001,6 +1025,7 @@ def _settle_kin(walker: _Attributor) -> None:
     counting twice), then the best fit by title, then the nearest."""
     tagged = [i for i, ev in enumerate(walker.evidence) if ev.tag_at in walker.kin_tags]
     options = {i: _kin_options(walker, i) for i in tagged}
+    _drop_unlikely_owners(walker, tagged, options)
     support: Counter = Counter()  # ((owner, relation), name) and (relation, name)
     seen: set[int] = set()
     for i in tagged:
@@ -1040,6 +1065,25 @@ def _settle_kin(walker: _Attributor) -> None:
             for seg in ev.segments:
                 seg.speaker = best
         ev.tag = best
+
+
+def _drop_unlikely_owners(walker: _Attributor, tagged: list[int],
+                          options: dict[int, dict[str, tuple[int, int]]]) -> None:
+    """`"Well," cried her mother` where `her` was taken for the book's usual mother
+    herself: nobody is their own mother, so that owner was a wrong guess; the tag
+    then has no known owner (and she is an option again)."""
+    usual: dict[str, tuple[int, str]] = {}
+    votes = Counter((walker.kin_tags[walker.evidence[i].tag_at][1], name)
+                    for i in dict((walker.evidence[i].tag_at, i) for i in tagged).values()
+                    for name in options[i])
+    for (relation, name), count in votes.items():
+        usual[relation] = max(usual.get(relation, (0, "")), (count, name))
+    for i in tagged:
+        at = walker.evidence[i].tag_at
+        of, relation = walker.kin_tags[at]
+        if of is not None and relation in usual and usual[relation][1] == of:
+            walker.kin_tags[at] = (None, relation)
+            options[i] = _kin_options(walker, i)
 
 
 def _couple_support(roster: Roster, support: Counter) -> None:

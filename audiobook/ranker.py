@@ -95,6 +95,7 @@ FEATURES = (
     "subject_rank", "pron_gender_rank", "pron_subject_rank",
     "male_to_woman", "female_to_woman", "male_to_man", "female_to_man",
     "called_next", "gender_called_before", "gender_called_after",
+    "pron_option_rank", "pron_options",
 )
 # Where the features that read the earlier turns sit (each group is consecutive).
 _PREV1 = FEATURES.index("prev1")
@@ -349,6 +350,10 @@ def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[fl
         float(cand in ev.called_next),
         float(gender != "unknown" and f.called_before == gender),
         float(gender != "unknown" and f.called_after == gender),
+        # A pronoun tag: where they stand among everyone it may stand for, and how
+        # many that is (the rules take the first; the trees weigh the rest).
+        _inverse_rank(ev.tag_options, cand),
+        math.log1p(len(ev.tag_options)),
     ]
 
 

@@ -614,6 +614,15 @@ def test_the_books_uncle_is_kept_where_the_narration_does_not_name_him():
     assert _family_tags(text) == ["Mr. Penn", "Mr. Penn", "Mr. Penn"]
 
 
+def test_her_mother_is_never_the_owner_taken_for_her():
+    # `her` goes to Mrs. Penn, last named, in the third scene; but she is the book's
+    # mother, and nobody is their own: the tag is hers, not Ada's.
+    text = ('Mrs. Penn came in to Edith.\n\n"It is cold," said her mother.\n\n' + _PAUSE +
+            '\n\nMrs. Penn came in to Edith.\n\n"Wool," said her mother.\n\n' + _PAUSE +
+            '\n\nAda and Edith looked up at Mrs. Penn.\n\n"Sit down," said her mother.')
+    assert _family_tags(text) == ["Mrs. Penn", "Mrs. Penn", "Mrs. Penn"]
+
+
 PAIRS = [Character("Mara Quill", ["Mara"], "female"), Character("Ida Bell", ["Ida"], "female"),
          Character("Tomas Reed", ["Tomas"], "male"), Character("Olek Hart", ["Olek"], "male")]
 
@@ -638,3 +647,16 @@ def test_pronoun_tag_goes_on_about_the_subject_of_the_narration_before():
     # Ida is named last, but the paragraph before the quote is about Mara.
     text = 'Mara set the lamp down and waited for Ida.\n\n"Is it late?" she asked.'
     assert _pair_tags(text) == ["Mara Quill"]
+
+
+def test_pronoun_tag_lists_everyone_it_may_stand_for():
+    from audiobook import ranker
+
+    book = parse_book('Mara spoke to Ida. Tomas sat.\n\n"Go," she said.')
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in PAIRS])
+    evidence, ctx = rule_evidence(segment_book(book), roster, book.text)
+    assert evidence[0].tag == "Mara Quill"
+    assert evidence[0].tag_options == ["Mara Quill", "Ida Bell"]  # the subject first
+    rank = ranker.FEATURES.index("pron_option_rank")
+    assert ranker.features(evidence[0], "Ida Bell", [], ctx)[rank] == 0.5
+    assert ranker.features(evidence[0], "Tomas Reed", [], ctx)[rank] == 0.0
