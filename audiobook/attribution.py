@@ -628,11 +628,16 @@ class _Attributor:
         for name in [*lead, *self.addressed] if speech else []:
             if fits(name):
                 yield name
-        # Else the person whose turn it is; then recency.
+        # Else the person whose turn it is; then whoever of that gender spoke last in
+        # this conversation (`"Tea?" Mara asked.` ... `Tomas thought of Ida.` ...
+        # `"Why?" she asked.` is Mara); then recency.
         expected = self.expected_turn()
         if expected and expected != exclude and expected not in called and (
                 self.roster.gender(expected) == want):
             yield expected
+        for name in reversed(self.turns):
+            if name and fits(name):
+                yield name
         for name in reversed(self.recent):
             if fits(name):
                 yield name

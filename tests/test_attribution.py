@@ -643,6 +643,13 @@ def test_pronoun_tag_prefers_the_subject_over_a_name_in_passing():
     assert _pair_tags(text) == ["Mara Quill"]
 
 
+def test_pronoun_tag_goes_to_the_last_speaker_of_its_gender_before_one_only_named():
+    # Tomas speaks twice, so it is nobody's turn; Ida was named last, but Mara spoke.
+    text = ('"Tea?" Mara asked.\n\n"No," said Tomas.\n\nTomas thought of Ida. "Not today," '
+            'he added.\n\n"Why not?" she asked.')
+    assert _pair_tags(text) == ["Mara Quill", "Tomas Reed", "Tomas Reed", "Mara Quill"]
+
+
 def test_pronoun_tag_goes_on_about_the_subject_of_the_narration_before():
     # Ida is named last, but the paragraph before the quote is about Mara.
     text = 'Mara set the lamp down and waited for Ida.\n\n"Is it late?" she asked.'
