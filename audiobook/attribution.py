@@ -587,7 +587,8 @@ class _Attributor:
         likeliest first (names may repeat).
 
         A pronoun goes to the last character of its gender named earlier in the
-        same paragraph, else to whoever's turn it is, else to the last one named.
+        same paragraph, else to whoever's turn it is, else to the last of its
+        gender who spoke in the conversation, else to the last one named.
         """
         want = GENDER_WORDS[word]
         # Nobody calls themselves by name: `"Oh, Mr. Cuthbert," she whispered` is not him.
@@ -1077,10 +1078,10 @@ def _drop_unlikely_owners(walker: _Attributor, tagged: list[int],
     """`"Well," cried her mother` where `her` was taken for the book's usual mother
     herself: nobody is their own mother, so that owner was a wrong guess; the tag
     then has no known owner (and she is an option again)."""
-    usual: dict[str, tuple[int, str]] = {}
+    once = {walker.evidence[i].tag_at: i for i in tagged}.values()  # a tag, not each quote
     votes = Counter((walker.kin_tags[walker.evidence[i].tag_at][1], name)
-                    for i in dict((walker.evidence[i].tag_at, i) for i in tagged).values()
-                    for name in options[i])
+                    for i in once for name in options[i])
+    usual: dict[str, tuple[int, str]] = {}  # relation -> (votes, the book's usual one)
     for (relation, name), count in votes.items():
         usual[relation] = max(usual.get(relation, (0, "")), (count, name))
     for i in tagged:
