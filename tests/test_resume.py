@@ -124,13 +124,21 @@ def test_no_cache_builds_keep_no_clips(write, tmp_path, monkeypatch):
     assert not (tmp_path / "xdg").exists()
 
 
+def _as_from_a_terminal() -> None:
+    # A shell starts background jobs with Ctrl-C ignored, and a process keeps that
+    # (Python then installs no KeyboardInterrupt): when the tests themselves run in
+    # the background, give the build the terminal's default as a user's would have.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def run_cli(story: Path, out: Path, cache: Path, faults: Path) -> subprocess.Popen:
     env = {**os.environ, FAULTS_ENV: str(faults), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-c", RUNNER, "build", str(story), "--out", str(out),
          "--cache", str(cache), "--jobs", "2", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=_as_from_a_terminal)
 
 
 def wait_for(condition, seconds: float = 60.0) -> bool:
