@@ -431,6 +431,8 @@ _POSSESSIVE_TAG = re.compile(r"[\s,]*(?:was|were|is|came)\s+(?:(?:the|his|her|th
                              r"rejoinder|retort|view|verdict|summing[- ]up|advice|greeting)"
                              r"\s+(of)\s+)?", re.IGNORECASE)
 _JUST_BEFORE_VERB = re.compile(r"\s+(?:\w+ly\s+)?$")
+_WHO_BEFORE_VERB = re.compile(r",?\s+who\s+(?:\w+\s+)?$")
+"""`He turned to Mr. Bell, who said`: the one the relative clause is about speaks."""
 _PRONOUN_BEFORE_VERB = re.compile(_PRONOUN.pattern + r"\s+(?:\w+ly\s+)?$")
 _HEARD_BEFORE_VERB = re.compile(r"\b(?:hear|heard|hearing|overhear|overheard)\s+(him|her|his)"
                                 r"(?:\s+voice)?\s+(?:\w+ly\s+)?$", re.IGNORECASE)
@@ -441,7 +443,8 @@ def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int,
     """A name standing right before the verb (`Alice heard the King say`, `the Gryphon
     only answered`): the speaker, even when the clause began with someone else."""
     names = [m for m in index.within(start, verb) if not _possessive(text, m.end)]
-    if names and _JUST_BEFORE_VERB.fullmatch(text, names[-1].end, verb):
+    if names and (_JUST_BEFORE_VERB.fullmatch(text, names[-1].end, verb)
+                  or _WHO_BEFORE_VERB.fullmatch(text, names[-1].end, verb)):
         return names[-1].start, names[-1].name
     heard = _HEARD_BEFORE_VERB.search(text, start, verb)
     if heard is not None:

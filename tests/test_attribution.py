@@ -356,6 +356,12 @@ def test_name_right_before_the_verb_is_the_speaker():
     assert speakers('The lamp was out. Mara heard Tomas say, "Who is there?"') == ["Tomas Reed"]
 
 
+def test_the_one_a_relative_clause_is_about_is_the_speaker():
+    # Mara opens the clause, but `who` speaks for Tomas.
+    assert speakers('Mara turned to Tomas, who said, "Not yet."') == ["Tomas Reed"]
+    assert speakers('Mara looked at Tomas, who only answered, "No."') == ["Tomas Reed"]
+
+
 def test_tag_before_without_comma_when_it_ends_in_a_speech_verb():
     text = 'Mara waited by the door, and Tomas only answered "Later."'
     assert speakers(text) == ["Tomas Reed"]
