@@ -92,6 +92,8 @@ _RANK_TITLES = {"dr": "doctor", "doctor": "doctor", "count": "count", "countess"
 """Titles that also name their bearer as `the <title>` (`the Count` for Count Orlov);
 not Mr. or Miss, nor words that are common nouns too (`the general`, `the major`)."""
 _CLOSE_MARK = "\"'\u201d\u2019"
+_ADDRESS_WORDS = frozenset(("sir", "madam", "madame", "ma'am", "miss", "mister", "mistress"))
+"""Words anyone is called by (`my dear Sir`): as a vocative, never a character's name."""
 
 
 @dataclass
@@ -411,6 +413,13 @@ def _subject_before_verb(text: str, start: int, verb: int, index: _Index
     """Subject of a speech verb: the first name or pronoun of the last coordinated
     piece before it that has one (`X protested, and Lydia exclaimed`), past a
     leading subordinate clause (`When Bell was out, Mara whispered`)."""
+    # `..., which provoking Elizabeth to do it, she turned to him and said`: a comma
+    # then a subject opening the last piece: that subject is the verb's.
+    comma = text.rfind(",", start, verb)
+    if comma >= 0:
+        last = _subjects(text, comma + 1, verb, index)
+        if last and not text[comma + 1:last[0][0]].strip():
+            return last[0]
     cuts = [start] + [m.end() for m in _COORDINATION.finditer(text, start, verb)]
     for i in range(len(cuts) - 1, -1, -1):
         piece_start = cuts[i]
@@ -549,6 +558,9 @@ class _Attributor:
         self.addressed: list[str] = []  # names called out in the last quote paragraph
         self.local: list[Mention] = []  # names in the current paragraph's narration
         self.local_subjects: list[tuple[int, str]] = []  # (offset, name) opening its clauses
+        self.first_pronoun: dict[str, int] = {}  # `he`/`she` -> first offset in its narration
+        self.kin_near: list[tuple[int, str, str]] = []  # kin phrases there (`kin_phrases`)
+        self.names_near: list[int] = []  # offsets of names in that narration and the lead
         self.lead_subjects: list[tuple[int, str]] = []  # those of the narration just before
         self.called: list[str] = []  # names called out in the current paragraph's quotes
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
@@ -619,9 +631,18 @@ class _Attributor:
         for start, name in reversed(self.local_subjects):
             if start < at and fits(name):
                 yield name
+        # Once the paragraph goes on about `she` (`She walked on, re-reading Jane's
+        # letter...`), a name merely passed on the way is not who `she` is: it waits
+        # till last.
+        chain = min(self.first_pronoun.get(word, at), at)
+        subjects = {start for start, _ in self.local_subjects}
+        passing = []
         for mention in reversed(self.local):
             if mention.start < at and fits(mention.name):
-                yield mention.name
+                if mention.start < chain or mention.start in subjects:
+                    yield mention.name
+                else:
+                    passing.append(mention.name)
         # Else the one the narration paragraph just before was about (`Mara set the lamp
         # down by Ida.` then `"Late?" she asked.`), before turn-taking and recency; not
         # for the owner of a kin tag (`her mother`), often the one just spoken to.
@@ -645,6 +666,7 @@ class _Attributor:
         for name in reversed(self.recent):
             if fits(name):
                 yield name
+        yield from passing
 
     def kin_owner(self, pronoun: str, at: int) -> str | None:
         """Whose relative `his`/`her` means in a kin tag: the one the quote calls by
@@ -656,9 +678,44 @@ class _Attributor:
                 return name
         return self.resolve("he" if pronoun == "his" else "she", at, for_kin=True)
 
+    def kin_phrases(self, segs: list[Segment]) -> list[tuple[int, str, str]]:
+        """(offset, `his`/`her`, gender) of the kin phrases in `segs` (`her father`),
+        but not one whose sentence already has a subject of its gender before it (`Kate
+        read to her sister`): a later `she` goes on about that subject."""
+        found = []
+        for seg in segs:
+            for kin in _KIN.finditer(self.text, seg.start, seg.end):
+                relation = _kin_relation(kin)
+                if relation is None:
+                    continue
+                gender = _KIN_GENDER[relation]
+                start = _clause_before(self.text, seg.start, kin.start())
+                if not any(self.roster.gender(who) == gender if who not in GENDER_WORDS
+                           else GENDER_WORDS[who] == gender
+                           for _, who in _subjects(self.text, start, kin.start(), self.index)):
+                    found.append((kin.start(), kin.group(1).lower(), gender))
+        return found
+
+    def kin_antecedent(self, word: str, at: int) -> int | None:
+        """Offset of the kin phrase a `he`/`she` tag stands for: `She followed her father
+        in. He then said,` is her father. Only the relative of someone of the other
+        gender (`her father`, `his mother`), with no name between the two."""
+        want = GENDER_WORDS[word]
+        for kin_at, owner, gender in reversed(self.kin_near):
+            if kin_at < at and gender == want:
+                if (owner == "his") == (word == "he") or any(
+                        kin_at < n < at for n in self.names_near):
+                    return None
+                return kin_at
+        return None
+
     def resolve_tag(self, word: str, at: int) -> str | None:
         """Resolve a speech tag's subject word, noting it and, for a pronoun or a
         description, everyone it may stand for (the ranker weighs them all)."""
+        if word in ("he", "she") and at >= 0:
+            kin_at = self.kin_antecedent(word, at)
+            if kin_at is not None:  # then the tag is the kin phrase (`said her father`)
+                word, at = ("man" if word == "he" else "woman"), kin_at
         self.tag_word, self.tag_at = word, at
         if word not in GENDER_WORDS:
             self.tag_options = []
@@ -795,7 +852,8 @@ class _Attributor:
                 before = text[max(seg.start, m.start - 12):m.start]
                 after = text[m.end:m.end + 2]
                 if _VOCATIVE_BEFORE.search(before) and _VOCATIVE_AFTER.match(after) and (
-                        m.name not in names):
+                        m.name not in names) and (
+                        text[m.start:m.end].lower() not in _ADDRESS_WORDS):
                     names.append(m.name)
         return names
 
@@ -810,6 +868,13 @@ class _Attributor:
                       if not _possessive(self.text, m.end)]
         self.called = self.vocatives(dialogue)
         self.local_subjects = self.clause_subjects(narration)
+        self.first_pronoun = {}
+        for seg in narration:
+            for m in _PRONOUN.finditer(self.text, seg.start, seg.end):
+                self.first_pronoun.setdefault(m.group(1).lower(), m.start())
+        around = ([lead] if lead is not None else []) + narration
+        self.kin_near = self.kin_phrases(around)
+        self.names_near = [m.start for seg in around for m in self.index.within(seg.start, seg.end)]
         # Per utterance: a tag right after or right before one of its pieces.
         tagged: dict[int, str] = {}
         tag_words: dict[int, tuple[str, int, list[str]]] = {}  # `tag_found()` per utterance

@@ -673,3 +673,38 @@ def test_pronoun_tag_lists_everyone_it_may_stand_for():
     rank = ranker.FEATURES.index("pron_option_rank")
     assert ranker.features(evidence[0], "Ida Bell", [], ctx)[rank] == 0.5
     assert ranker.features(evidence[0], "Tomas Reed", [], ctx)[rank] == 0.0
+
+
+def test_a_name_passed_on_the_way_is_not_who_the_paragraph_goes_on_about():
+    # Ida is the only woman named in the paragraph, but it is about `she`, who spoke last.
+    text = ('"Come," said Mara.\n\n"Where?" asked Tomas.\n\nShe walked on, reading the '
+            'letter that Ida had sent. "To the water," she said.')
+    assert _pair_tags(text) == ["Mara Quill", "Tomas Reed", "Mara Quill"]
+
+
+def test_the_subject_after_the_last_comma_is_the_speech_verbs():
+    # The clause opens on Ida's errand; Tomas, after the comma, is who says it.
+    text = ('The next morning, when Ida was out at the well, Tomas stopped by the gate to '
+            'say to Mara: "Go with her."')
+    assert _pair_tags(text) == ["Tomas Reed"]
+
+
+def test_a_pronoun_tag_after_her_father_is_her_father():
+    # Tomas spoke last, but `he` stands for the father Edith followed in.
+    cast = [*KIN_CAST, Character("Tomas", [], "male")]
+    book = parse_book('"Good night," said Tomas.\n\nEdith followed her father to the fire, '
+                      'and they both sat down. He then said, "The letter came."')
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in cast])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    assert [ev.tag for ev in evidence] == ["Tomas", "Mr. Harlow"]
+
+
+def test_sir_called_out_is_nobodys_name():
+    # A cast entry may be called `Sir`; `my dear Sir` still calls whoever is there.
+    cast = [*CAST, Character("Sir", [], "male")]
+    book = parse_book('"Good day, my dear Sir," said Tomas to the ferryman.\n\n'
+                      '"And to you," he said.')
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in cast])
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    assert evidence[0].vocatives == [] and evidence[1].addressed == []
+    assert evidence[1].tag != "Sir"
