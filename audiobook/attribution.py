@@ -657,8 +657,7 @@ class _Attributor:
         # this conversation (`"Tea?" Mara asked.` ... `Tomas thought of Ida.` ...
         # `"Why?" she asked.` is Mara); then recency.
         expected = self.expected_turn()
-        if expected and expected != exclude and expected not in called and (
-                self.roster.gender(expected) == want):
+        if expected and fits(expected):
             yield expected
         for name in reversed(self.turns):
             if name and fits(name):

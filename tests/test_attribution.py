@@ -708,3 +708,12 @@ def test_sir_called_out_is_nobodys_name():
     evidence, _ = rule_evidence(segment_book(book), roster, book.text)
     assert evidence[0].vocatives == [] and evidence[1].addressed == []
     assert evidence[1].tag != "Sir"
+
+
+def test_he_is_never_the_narrator_whose_turn_it_is():
+    # Olek tells the story: by turns the third line is his, but he would say `I said`.
+    book = parse_book('"Come in," I said.\n\n"Thank you," said Tomas.\n\n"Sit down," he said.')
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in PAIRS],
+                    narrator="Olek Hart")
+    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    assert [ev.tag for ev in evidence] == ["Olek Hart", "Tomas Reed", "Tomas Reed"]
