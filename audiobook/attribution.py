@@ -413,7 +413,7 @@ def _subject_before_verb(text: str, start: int, verb: int, index: _Index
     """Subject of a speech verb: the first name or pronoun of the last coordinated
     piece before it that has one (`X protested, and Lydia exclaimed`), past a
     leading subordinate clause (`When Bell was out, Mara whispered`)."""
-    # `..., which provoking Elizabeth to do it, she turned to him and said`: a comma
+    # `At dusk, once the boats were in, Mara went to the door and called`: a comma
     # then a subject opening the last piece: that subject is the verb's.
     comma = text.rfind(",", start, verb)
     if comma >= 0:
@@ -631,9 +631,9 @@ class _Attributor:
         for start, name in reversed(self.local_subjects):
             if start < at and fits(name):
                 yield name
-        # Once the paragraph goes on about `she` (`She walked on, re-reading Jane's
-        # letter...`), a name merely passed on the way is not who `she` is: it waits
-        # till last.
+        # Once the paragraph goes on about `she` (`She walked on, reading the letter
+        # Ida had sent.`), a name merely passed on the way is not who `she` is: it
+        # waits till last.
         chain = min(self.first_pronoun.get(word, at), at)
         subjects = {start for start, _ in self.local_subjects}
         passing = []
@@ -696,8 +696,8 @@ class _Attributor:
         return found
 
     def kin_antecedent(self, word: str, at: int) -> int | None:
-        """Offset of the kin phrase a `he`/`she` tag stands for: `She followed her father
-        in. He then said,` is her father. Only the relative of someone of the other
+        """Offset of the kin phrase a `he`/`she` tag stands for: `Edith came down behind
+        her father. He said,` is her father. Only the relative of someone of the other
         gender (`her father`, `his mother`), with no name between the two."""
         want = GENDER_WORDS[word]
         for kin_at, owner, gender in reversed(self.kin_near):
