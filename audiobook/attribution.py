@@ -689,8 +689,7 @@ class _Attributor:
                     continue
                 gender = _KIN_GENDER[relation]
                 start = _clause_before(self.text, seg.start, kin.start())
-                if not any(self.roster.gender(who) == gender if who not in GENDER_WORDS
-                           else GENDER_WORDS[who] == gender
+                if not any((GENDER_WORDS.get(who) or self.roster.gender(who)) == gender
                            for _, who in _subjects(self.text, start, kin.start(), self.index)):
                     found.append((kin.start(), kin.group(1).lower(), gender))
         return found

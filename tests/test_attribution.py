@@ -165,14 +165,10 @@ def test_beam_search_takes_back_a_greedy_choice(monkeypatch):
 
 def test_ranker_candidates_come_from_the_evidence():
     from audiobook import ranker
-    from audiobook.attribution import rule_evidence
 
     text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
             '"Colder tomorrow."')
-    book = parse_book(text)
-    segments = segment_book(book)
-    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
-    evidence, ctx = rule_evidence(segments, roster, book.text)
+    evidence, ctx = _evidence(text)
     assert [ev.tag for ev in evidence] == ["Mara Quill", None]
     history = [(evidence[0].paragraph, "Mara Quill")]
     names = ranker.candidates(evidence[1], history, ctx)
@@ -187,9 +183,7 @@ def test_ranker_sees_whom_a_line_speaks_to():
     from audiobook import ranker
 
     text = 'Mara and Tomas sat by the fire.\n\n"Cold tonight, ma\'am."\n\n"Yes, sir."'
-    book = parse_book(text)
-    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
-    evidence, ctx = rule_evidence(segment_book(book), roster, book.text)
+    evidence, ctx = _evidence(text)
     to_woman, to_man = (ranker.FEATURES.index(f) for f in ("male_to_woman", "male_to_man"))
     tomas = [ranker.features(ev, "Tomas Reed", [], ctx) for ev in evidence]
     assert [x[to_woman] for x in tomas] == [1.0, 0.0]
@@ -222,9 +216,7 @@ def test_ranker_frame_reused_for_another_history_reads_only_that_history():
 
     text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
             '"Colder tomorrow," said Tomas.\n\n"Then we leave at dawn."')
-    book = parse_book(text)
-    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
-    evidence, ctx = rule_evidence(segment_book(book), roster, book.text)
+    evidence, ctx = _evidence(text)
     ev = evidence[2]
     one = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
     other = [(evidence[0].paragraph, "Tomas Reed"), (evidence[1].paragraph, "Mara Quill")]
@@ -246,11 +238,7 @@ def test_ranker_alternates_an_untagged_exchange():
 
 def tags(text: str, cast=CAST) -> list[str | None]:
     """The speaker each utterance's speech tag names (rules only)."""
-    from audiobook.attribution import rule_evidence
-
-    book = parse_book(text)
-    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in cast])
-    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    evidence, _ = _evidence(text, cast)
     return [ev.tag for ev in evidence]
 
 
@@ -330,13 +318,10 @@ def test_two_tagged_quotes_in_one_paragraph_keep_their_speakers():
 
 
 def test_following_tags_reach_back_over_untagged_lines():
-    from audiobook.attribution import rule_evidence
 
     text = ('Mara and Tomas sat by the fire.\n\n"Who is there?"\n\n"Nobody."\n\n'
             '"Then open the door," said Mara.')
-    book = parse_book(text)
-    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
-    evidence, _ = rule_evidence(segment_book(book), roster, book.text)
+    evidence, _ = _evidence(text)
     assert evidence[0].following == [None, "Mara Quill"]
     assert evidence[1].following == ["Mara Quill", None]
 
@@ -512,8 +497,7 @@ KIN_CAST = [Character("Mr. Harlow", [], "male"), Character("Mrs. Harlow", [], "f
 
 
 def _kin_tags(text: str) -> list[str | None]:
-    evidence, _ = _evidence(text, cast=KIN_CAST)
-    return [ev.tag for ev in evidence]
+    return tags(text, KIN_CAST)
 
 
 def test_his_wife_is_the_woman_with_his_surname_and_a_married_title():
@@ -565,8 +549,7 @@ _PAUSE = "\n\n".join(["The clock ticked on and the rain kept falling on the roof
 
 
 def _family_tags(text: str) -> list[str | None]:
-    evidence, _ = _evidence(text, cast=FAMILY)
-    return [ev.tag for ev in evidence]
+    return tags(text, FAMILY)
 
 
 def test_her_aunt_is_the_woman_present_at_each_of_her_aunt_tags():
@@ -632,8 +615,7 @@ PAIRS = [Character("Mara Quill", ["Mara"], "female"), Character("Ida Bell", ["Id
 
 def _pair_tags(text: str) -> list[str | None]:
     """The speaker each utterance's tag names (rules only), two women and two men in the cast."""
-    evidence, _ = _evidence(text, cast=PAIRS)
-    return [ev.tag for ev in evidence]
+    return tags(text, PAIRS)
 
 
 def test_pronoun_tag_prefers_the_subject_over_a_name_in_passing():
@@ -660,9 +642,7 @@ def test_pronoun_tag_goes_on_about_the_subject_of_the_narration_before():
 def test_pronoun_tag_lists_everyone_it_may_stand_for():
     from audiobook import ranker
 
-    book = parse_book('Mara spoke to Ida. Tomas sat.\n\n"Go," she said.')
-    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in PAIRS])
-    evidence, ctx = rule_evidence(segment_book(book), roster, book.text)
+    evidence, ctx = _evidence('Mara spoke to Ida. Tomas sat.\n\n"Go," she said.', PAIRS)
     assert evidence[0].tag == "Mara Quill"
     assert evidence[0].tag_options == ["Mara Quill", "Ida Bell"]  # the subject first
     rank = ranker.FEATURES.index("pron_option_rank")
