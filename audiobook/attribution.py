@@ -282,8 +282,11 @@ def _short_forms(form: str) -> list[str]:
     key = _norm_key(form)
     title, bare = split_title(key)
     words = bare.split()
-    if not words or "," in bare or any(w in STOPWORDS or not w[:1].isupper() for w in words):
-        return []  # a description (`Inspector In Uniform`, `A Small, Dark Man`), not a name
+    if not words or "," in bare or any(w in STOPWORDS or not w[:1].isupper()
+                                       or w.lower().endswith(("'s", "’s")) for w in words):
+        # A description (`Inspector In Uniform`, `A Small, Dark Man`, `Ida's Aunt`), not
+        # a name: `Ida's` alone is Ida.
+        return []
     out = []
     if title:
         out.append(bare)

@@ -115,6 +115,14 @@ def test_a_description_with_commas_has_no_short_forms():
         "The Sailor"]
 
 
+def test_a_relative_named_by_possessive_has_no_short_forms():
+    # `Mara's Aunt` is a description: `Mara's boat` is about Mara, not her aunt.
+    roster = Roster([Character("Mara's Aunt", [], "female"), Character("Mara Quill", ["Mara"],
+                                                                       "female")])
+    assert roster.lookup("Mara's Aunt").name == "Mara's Aunt"
+    assert [m.name for m in roster.mentions("Mara's boat drifted.")] == ["Mara Quill"]
+
+
 # --- the learned ranker ---------------------------------------------------------------
 
 
