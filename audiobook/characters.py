@@ -33,7 +33,9 @@ SPEECH_VERBS = frozenset("""
     drawled purred crooned sang sneered scoffed teased joked quipped reasoned argued
     complained cautioned conceded acknowledged noted pointed stated commented choked
     spat blurted called mumbled grunted huffed panted rasped croaked lied guessed prompted
-    reminded assured replied explained
+    reminded assured replied explained spoke speaks ejaculated pursued interposed faltered
+    remonstrated expostulated bawled screeched interjected implored hazarded reiterated
+    addressed
 """.split())
 
 _TITLE_RE = "|".join(t.capitalize() for t in sorted(TITLES, key=len, reverse=True))

@@ -259,6 +259,14 @@ def test_a_speech_verb_that_says_nobody_spoke_is_no_tag():
     assert tags('Tomas answered.\n\n"Yes."') == ["Tomas Reed"]
 
 
+def test_older_and_plainer_speech_verbs_make_tags():
+    # `spoke`, `interposed`, `addressed`: the subject speaks the next line.
+    assert tags('Tomas watched Mara for a long while. At last she spoke. "It is late."') == [
+        "Mara Quill"]
+    assert tags('Mara rowed on, till Tomas interposed: "Stop here."') == ["Tomas Reed"]
+    assert tags('Tomas rose to go, but Mara addressed him,\n\n"Wait."') == ["Mara Quill"]
+
+
 def test_the_one_heard_saying_is_the_speaker():
     assert tags('Tomas went up to Mara and heard her say, "Late."') == ["Mara Quill"]
     assert tags('Mara sat with Tomas, and could hear his voice saying, "Row."') == [
