@@ -80,7 +80,7 @@ _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|Oh|dear|my)\s+)$",
                               re.IGNORECASE)
-_VOCATIVE_AFTER = re.compile(r"\s*[,.!?;\u2014_\"'\u201d\u2019-]")
+_VOCATIVE_AFTER = re.compile(r"(?!['\u2019]s\b)\s*[,.!?;\u2014_\"'\u201d\u2019-]")
 _DETERMINERS = ("his", "her", "their", "my", "our", "your")
 _RANK_TITLES = {"dr": "doctor", "doctor": "doctor", "count": "count", "countess": "countess",
                 "baron": "baron", "duke": "duke", "duchess": "duchess", "king": "king",
@@ -854,7 +854,7 @@ class _Attributor:
                 after = text[m.end:m.end + 2]
                 if _VOCATIVE_BEFORE.search(before) and _VOCATIVE_AFTER.match(after) and (
                         m.name not in names) and (
-                        text[m.start:m.end].lower() not in _ADDRESS_WORDS):
+                        text[m.start:m.end].rstrip(".").lower() not in _ADDRESS_WORDS):
                     names.append(m.name)
         return names
 

@@ -694,6 +694,16 @@ def test_sir_called_out_is_nobodys_name():
                             '"And to you," he said.', cast=[*CAST, Character("Sir", [], "male")])
     assert evidence[0].vocatives == [] and evidence[1].addressed == []
     assert evidence[1].tag != "Sir"
+    # Also where the title's full stop ends the call (`Sir.`).
+    evidence, _ = _evidence('"I will not keep you, Sir.--Go on," said Tomas.',
+                            cast=[*CAST, Character("Sir", [], "male")])
+    assert evidence[0].vocatives == []
+
+
+def test_a_name_with_a_possessive_is_not_called_out():
+    # `"Mara's boat..."` speaks of Mara; `"Mara, the boat..."` calls her.
+    evidence, _ = _evidence('"Mara\'s boat is gone," said Tomas.\n\n"Mara, the boat!"')
+    assert evidence[0].vocatives == [] and evidence[1].vocatives == ["Mara Quill"]
 
 
 def test_he_is_never_the_narrator_whose_turn_it_is():
