@@ -704,7 +704,8 @@ class _Attributor:
         want = GENDER_WORDS[word]
         for kin_at, owner, gender in reversed(self.kin_near):
             if kin_at < at and gender == want:
-                if (owner == "his") == (word == "he") or any(
+                same = (owner == "his") == (word == "he")
+                if same and not _opens_clause(self.text, 0, kin_at) or any(
                         kin_at < n < at for n in self.names_near):
                     return None
                 return kin_at
@@ -944,7 +945,8 @@ class _Attributor:
                 subjects=self.subjects + [name for at, name in self.local_subjects
                                           if at < dialogue[-1].end]))
         for seg in narration:
-            self.mention([m.name for m in self.index.within(seg.start, seg.end)])
+            self.mention([m.name for m in self.index.within(seg.start, seg.end)
+                          if not _possessive(self.text, m.end)])
         self.lead_subjects = []
         self.subject([name for _, name in self.local_subjects])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
@@ -996,7 +998,8 @@ class _Attributor:
         words = 0
         narration = [seg for seg in segs if seg.kind == "narration"]
         for seg in narration:
-            names += [m.name for m in self.index.within(seg.start, seg.end)]
+            names += [m.name for m in self.index.within(seg.start, seg.end)
+                      if not _possessive(self.text, m.end)]
             words += len(seg.text.split())
         self.lead_subjects = self.clause_subjects(narration)
         self.subject([name for _, name in self.lead_subjects])

@@ -688,6 +688,25 @@ def test_a_pronoun_tag_after_her_father_is_her_father():
     assert [ev.tag for ev in evidence] == ["Tomas", "Mr. Harlow"]
 
 
+def test_a_pronoun_tag_after_her_mother_came_in_is_her_mother():
+    # `Her mother` opens the sentence: the `she` after it goes on about her, not Edith.
+    cast = [*KIN_CAST, Character("Ida", [], "female")]
+    evidence, _ = _evidence('"Good night," said Ida.\n\nEdith sat by the fire. Her mother '
+                            'came in. She said, "The letter came."', cast=cast)
+    assert [ev.tag for ev in evidence] == ["Ida", "Mrs. Harlow"]
+    # Not where the mother is only read to: that `she` is still Edith.
+    evidence, _ = _evidence('"Good night," said Ida.\n\nEdith read to her mother. She '
+                            'said, "The letter came."', cast=cast)
+    assert [ev.tag for ev in evidence] == ["Ida", "Edith"]
+
+
+def test_a_name_with_a_possessive_is_no_antecedent():
+    # Ida's shawl is about the shawl: `she` is still Mara, the one last named.
+    text = ('Mara came in from the boats.\n\nShe put Ida\'s shawl on the chair.\n\n'
+            '"Late," she said.')
+    assert _pair_tags(text) == ["Mara Quill"]
+
+
 def test_sir_called_out_is_nobodys_name():
     # A cast entry may be called `Sir`; `my dear Sir` still calls whoever is there.
     evidence, _ = _evidence('"Good day, my dear Sir," said Tomas to the ferryman.\n\n'
