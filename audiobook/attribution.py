@@ -358,11 +358,14 @@ class _Index:
             i += 1
         return out
 
+    def named(self, start: int, end: int) -> list[Mention]:
+        """The mentions within, but not a possessive (`Mara's boat` is about the boat)."""
+        return [m for m in self.within(start, end) if not _possessive(self.text, m.end)]
+
 
 def _subjects(text: str, start: int, end: int, index: _Index) -> list[tuple[int, str]]:
     """(offset, name or pronoun) of the character words in text[start:end], in order."""
-    found = [(m.start, m.name) for m in index.within(start, end)
-             if not _possessive(text, m.end)]
+    found = [(m.start, m.name) for m in index.named(start, end)]
     for m in _PRONOUN.finditer(text, start, end):
         found.append((m.start(), m.group(1).lower()))
     for m in _DESCRIPTION.finditer(text, start, end):
@@ -454,7 +457,7 @@ _HEARD_BEFORE_VERB = re.compile(r"\b(?:hear|heard|hearing|overhear|overheard)\s+
 def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int, str] | None:
     """A name standing right before the verb (`Alice heard the King say`, `the Gryphon
     only answered`): the speaker, even when the clause began with someone else."""
-    names = [m for m in index.within(start, verb) if not _possessive(text, m.end)]
+    names = index.named(start, verb)
     if names and (_JUST_BEFORE_VERB.fullmatch(text, names[-1].end, verb)
                   or _WHO_BEFORE_VERB.fullmatch(text, names[-1].end, verb)):
         return names[-1].start, names[-1].name
@@ -866,8 +869,7 @@ class _Attributor:
         """Attribute the quotes of one paragraph; `lead` is narration just before it."""
         dialogue = [s for s in segs if s.kind == "dialogue"]
         narration = [s for s in segs if s.kind == "narration"]
-        self.local = [m for seg in narration for m in self.index.within(seg.start, seg.end)
-                      if not _possessive(self.text, m.end)]
+        self.local = [m for seg in narration for m in self.index.named(seg.start, seg.end)]
         self.called = self.vocatives(dialogue)
         self.local_subjects = self.clause_subjects(narration)
         self.first_pronoun = {}
@@ -945,8 +947,7 @@ class _Attributor:
                 subjects=self.subjects + [name for at, name in self.local_subjects
                                           if at < dialogue[-1].end]))
         for seg in narration:
-            self.mention([m.name for m in self.index.within(seg.start, seg.end)
-                          if not _possessive(self.text, m.end)])
+            self.mention([m.name for m in self.index.named(seg.start, seg.end)])
         self.lead_subjects = []
         self.subject([name for _, name in self.local_subjects])
         for who in dict.fromkeys(seg.speaker for seg in dialogue):
@@ -998,8 +999,7 @@ class _Attributor:
         words = 0
         narration = [seg for seg in segs if seg.kind == "narration"]
         for seg in narration:
-            names += [m.name for m in self.index.within(seg.start, seg.end)
-                      if not _possessive(self.text, m.end)]
+            names += [m.name for m in self.index.named(seg.start, seg.end)]
             words += len(seg.text.split())
         self.lead_subjects = self.clause_subjects(narration)
         self.subject([name for _, name in self.lead_subjects])
