@@ -283,7 +283,7 @@ def _short_forms(form: str) -> list[str]:
     title, bare = split_title(key)
     words = bare.split()
     if not words or "," in bare or any(w in STOPWORDS or not w[:1].isupper()
-                                       or w.lower().endswith(("'s", "’s")) for w in words):
+                                       or w.lower().endswith(("'s", "\u2019s")) for w in words):
         # A description (`Inspector In Uniform`, `A Small, Dark Man`, `Ida's Aunt`), not
         # a name: `Ida's` alone is Ida.
         return []
@@ -702,13 +702,14 @@ class _Attributor:
 
     def kin_antecedent(self, word: str, at: int) -> int | None:
         """Offset of the kin phrase a `he`/`she` tag stands for: `Edith came down behind
-        her father. He said,` is her father. Only the relative of someone of the other
-        gender (`her father`, `his mother`), with no name between the two."""
+        her father. He said,` is her father, with no name between the two. A relative
+        of the tag's own gender (`her mother` ... `she`) only where the kin phrase opens
+        its sentence or clause (`Her mother came in.`): else `she` is more likely the owner."""
         want = GENDER_WORDS[word]
         for kin_at, owner, gender in reversed(self.kin_near):
             if kin_at < at and gender == want:
                 same = (owner == "his") == (word == "he")
-                if same and not _opens_clause(self.text, 0, kin_at) or any(
+                if (same and not _opens_clause(self.text, 0, kin_at)) or any(
                         kin_at < n < at for n in self.names_near):
                     return None
                 return kin_at
