@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""How far attribution can score on the annotated corpus with the cast given.
+
+With --cast-given the scorer counts a quote right only when the segment names the
+cast file's canonical name of the gold speaker, or, for a gold label that is no
+canonical name, that label itself. `audiobook segment` prints canonical names
+(the segment contract), and names from a cast file win. Two kinds of gold quote
+are then out of reach whatever the rules or the ranker do:
+
+- labelled with an alias of a cast entry (a label the contract never prints);
+- named outright by a tag with the exact name of a bare cast entry (no aliases,
+  no gender) while labelled with the fuller entry that entry duplicates (its name
+  is a word of the fuller entry's names): the tag names a character of the cast.
+
+Prints, per quote type, how many quotes there are, how many are out of reach,
+and the highest accuracy left.
+
+    .venv/bin/python tools/attribution_ceiling.py [--corpus ../shared/corpus/pdnc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from corpus import DEFAULT_CORPUS, Novel, gold_for_segments, load_corpus, make_cast, norm  # noqa: E402
+
+from audiobook import ranker  # noqa: E402
+from audiobook.attribution import Roster, rule_evidence  # noqa: E402
+from audiobook.book import load_book  # noqa: E402
+from audiobook.segmenter import segment_book  # noqa: E402
+
+TYPES = ("explicit", "anaphoric", "implicit")
+
+
+def alias_owners(novel: Novel) -> dict[str, str]:
+    """Normalised alias -> the canonical name it belongs to (aliases that are no
+    canonical name themselves)."""
+    canonical = {norm(name) for name in novel.cast}
+    return {norm(alias): name for name, info in novel.cast.items()
+            for alias in info["aliases"] if norm(alias) not in canonical}
+
+
+def duplicates(novel: Novel, bare: str, gold: str) -> bool:
+    """Whether the bare entry `bare` is a short form of the entry `gold`."""
+    info = novel.cast.get(gold)
+    if info is None or bare == gold:
+        return False
+    word = norm(bare)
+    return any(word in norm(form).split() or norm(form).endswith(" " + word)
+               for form in [gold, *info["aliases"]])
+
+
+def bare_entries(novel: Novel) -> set[str]:
+    """Cast entries with no alias but their own name and no gender."""
+    return {name for name, info in novel.cast.items()
+            if not info.get("gender") and not [a for a in info["aliases"] if a != name]}
+
+
+def out_of_reach(novel: Novel, folder: Path) -> tuple[Counter, Counter, Counter]:
+    """(all, labelled with an alias, tagged with a bare duplicate) counts per type."""
+    book = load_book(folder / novel.name / "novel_text.txt")
+    segments = segment_book(book)
+    cast = make_cast(novel)
+    roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
+    evidence, _ = rule_evidence(segments, roster, book.text)
+    tag_of = {id(seg): ranker.named_tag(ev) for ev in evidence for seg in ev.segments}
+    aliases = alias_owners(novel)
+    bare = bare_entries(novel)
+    total, alias, duplicate = Counter(), Counter(), Counter()
+    for q, seg in gold_for_segments(novel, segments):
+        kind = q["type"] if q["type"] in TYPES else "implicit"
+        total[kind] += 1
+        gold = q["speaker"]
+        tag = tag_of.get(id(seg)) if seg is not None else None
+        if gold not in novel.cast and norm(gold) in aliases:
+            alias[kind] += 1
+        elif tag in bare and duplicates(novel, tag, gold):
+            duplicate[kind] += 1
+    return total, alias, duplicate
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = ap.parse_args()
+    total, alias, duplicate = Counter(), Counter(), Counter()
+    for novel in load_corpus(args.corpus):
+        t, a, d = out_of_reach(novel, args.corpus)
+        total.update(t)
+        alias.update(a)
+        duplicate.update(d)
+        print(f"{novel.name}: labelled with an alias {sum(a.values())}, "
+              f"tagged with a bare duplicate {sum(d.values())}")
+    print("type       quotes  alias label  bare duplicate  highest accuracy")
+    for kind in (*TYPES, "all"):
+        n = sum(total.values()) if kind == "all" else total[kind]
+        lost = (sum(alias.values()) + sum(duplicate.values()) if kind == "all"
+                else alias[kind] + duplicate[kind])
+        a = sum(alias.values()) if kind == "all" else alias[kind]
+        print(f"{kind:<10} {n:>6}  {a:>11}  {lost - a:>14}  {(n - lost) / max(n, 1):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
