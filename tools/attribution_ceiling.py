@@ -47,13 +47,12 @@ def alias_owners(novel: Novel) -> dict[str, str]:
 
 
 def duplicates(novel: Novel, bare: str, gold: str) -> bool:
-    """Whether the bare entry `bare` is a short form of the entry `gold`."""
+    """Whether the bare entry `bare` is a word of the entry `gold`'s names
+    (`Bounderby` of `Mr. Bounderby`)."""
     info = novel.cast.get(gold)
     if info is None or bare == gold:
         return False
-    word = norm(bare)
-    return any(word in norm(form).split() or norm(form).endswith(" " + word)
-               for form in [gold, *info["aliases"]])
+    return any(norm(bare) in norm(form).split() for form in [gold, *info["aliases"]])
 
 
 def bare_entries(novel: Novel) -> set[str]:
@@ -97,13 +96,13 @@ def main() -> int:
         duplicate.update(d)
         print(f"{novel.name}: labelled with an alias {sum(a.values())}, "
               f"tagged with a bare duplicate {sum(d.values())}")
+    alias["all"], duplicate["all"] = sum(alias.values()), sum(duplicate.values())
+    total["all"] = sum(total.values())
     print("type       quotes  alias label  bare duplicate  highest accuracy")
     for kind in (*TYPES, "all"):
-        n = sum(total.values()) if kind == "all" else total[kind]
-        lost = (sum(alias.values()) + sum(duplicate.values()) if kind == "all"
-                else alias[kind] + duplicate[kind])
-        a = sum(alias.values()) if kind == "all" else alias[kind]
-        print(f"{kind:<10} {n:>6}  {a:>11}  {lost - a:>14}  {(n - lost) / max(n, 1):.3f}")
+        n, lost = total[kind], alias[kind] + duplicate[kind]
+        print(f"{kind:<10} {n:>6}  {alias[kind]:>11}  {duplicate[kind]:>14}  "
+              f"{(n - lost) / max(n, 1):.3f}")
     return 0
 
 
