@@ -715,9 +715,13 @@ class _Attributor:
                 return kin_at
         return None
 
-    def resolve_tag(self, word: str, at: int) -> str | None:
+    def resolve_tag(self, word: str, at: int, end: int = -1) -> str | None:
         """Resolve a speech tag's subject word, noting it and, for a pronoun or a
-        description, everyone it may stand for (the ranker weighs them all)."""
+        description, everyone it may stand for (the ranker weighs them all).
+
+        `end`: where the tag's clause ends. Whoever it names after the subject is
+        someone else (`she said to Ida`, `he answered, turning to Tomas`)."""
+        subject = at
         if word in ("he", "she") and at >= 0:
             kin_at = self.kin_antecedent(word, at)
             if kin_at is not None:  # then the tag is the kin phrase (`said her father`)
@@ -726,7 +730,9 @@ class _Attributor:
         if word not in GENDER_WORDS:
             self.tag_options = []
             return self.resolve(word, at)
-        self.tag_options = list(dict.fromkeys(self.referents(word, at)))
+        mates = {m.name for m in self.index.within(subject + 1, end)} if end > subject >= 0 else ()
+        self.tag_options = [n for n in dict.fromkeys(self.referents(word, at))
+                            if n not in mates]
         return self.tag_options[0] if self.tag_options else None
 
     def tag_found(self) -> tuple[str, int, list[str]]:
@@ -764,7 +770,7 @@ class _Attributor:
         inverted = words == 1 and before[0].endswith("ed") and before[0].islower()
         if words > 6 or not _has_speech_verb(text, start, end) and words > 0 and not inverted:
             return None
-        who = self.resolve_tag(subjects[0][1], subjects[0][0])
+        who = self.resolve_tag(subjects[0][1], subjects[0][0], end)
         # `said the stranger`-like descriptions nobody fits are still a tag, and so is
         # `she said` with no woman in sight: its gender still tells the ranker something.
         return "" if who is None and self.tag_word in GENDER_WORDS else who
@@ -831,7 +837,7 @@ class _Attributor:
                 found = _subject_before_verb(text, prev, start, self.index)
         if found is None:
             return None
-        return self.resolve_tag(found[1], found[0])
+        return self.resolve_tag(found[1], found[0], core_end)
 
     def beat(self, narration: list[Segment]) -> str | None:
         """An action beat: the subject that opens a sentence of the paragraph's narration."""

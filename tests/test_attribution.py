@@ -727,3 +727,13 @@ def test_he_is_never_the_narrator_whose_turn_it_is():
     evidence, _ = _evidence('"Come in," I said.\n\n"Thank you," said Tomas.\n\n'
                             '"Sit down," he said.', cast=PAIRS, narrator="Olek Hart")
     assert [ev.tag for ev in evidence] == ["Olek Hart", "Tomas Reed", "Tomas Reed"]
+
+
+def test_a_name_later_in_the_tag_clause_is_not_the_pronoun():
+    # Ida's turn by turn-taking, but `she said to Ida` is somebody else.
+    cast = [*CAST, Character("Ida Brant", ["Ida"], "female")]
+    text = ('"Is the boat in?" Ida asked.\n\n"Not yet," Mara said.\n\n'
+            '"It will be soon," she said to Ida, "the wind has dropped."')
+    assert tags(text, cast) == ["Ida Brant", "Mara Quill", "Mara Quill"]
+    text = text.replace("she said to Ida", "she said")
+    assert tags(text, cast) == ["Ida Brant", "Mara Quill", "Ida Brant"]
