@@ -730,7 +730,8 @@ class _Attributor:
         if word not in GENDER_WORDS:
             self.tag_options = []
             return self.resolve(word, at)
-        mates = {m.name for m in self.index.within(subject + 1, end)} if end > subject >= 0 else ()
+        mates = ({m.name for m in self.index.within(subject + 1, end)}
+                 if end > subject >= 0 else set())
         self.tag_options = [n for n in dict.fromkeys(self.referents(word, at))
                             if n not in mates]
         return self.tag_options[0] if self.tag_options else None

@@ -28,22 +28,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import DEFAULT_CORPUS, Novel, gold_for_segments, load_corpus, make_cast, norm  # noqa: E402
+from corpus import (  # noqa: E402
+    DEFAULT_CORPUS,
+    Novel,
+    gold_for_segments,
+    load_corpus,
+    norm,
+    run_rules,
+)
 
 from audiobook import ranker  # noqa: E402
-from audiobook.attribution import Roster, rule_evidence  # noqa: E402
-from audiobook.book import load_book  # noqa: E402
-from audiobook.segmenter import segment_book  # noqa: E402
 
 TYPES = ("explicit", "anaphoric", "implicit")
 
 
-def alias_owners(novel: Novel) -> dict[str, str]:
-    """Normalised alias -> the canonical name it belongs to (aliases that are no
-    canonical name themselves)."""
+def aliases(novel: Novel) -> set[str]:
+    """The cast's aliases, normalised, that are no canonical name themselves."""
     canonical = {norm(name) for name in novel.cast}
-    return {norm(alias): name for name, info in novel.cast.items()
-            for alias in info["aliases"] if norm(alias) not in canonical}
+    return {norm(alias) for info in novel.cast.values()
+            for alias in info["aliases"]} - canonical
 
 
 def duplicates(novel: Novel, bare: str, gold: str) -> bool:
@@ -63,13 +66,9 @@ def bare_entries(novel: Novel) -> set[str]:
 
 def out_of_reach(novel: Novel, folder: Path) -> tuple[Counter, Counter, Counter]:
     """(all, labelled with an alias, tagged with a bare duplicate) counts per type."""
-    book = load_book(folder / novel.name / "novel_text.txt")
-    segments = segment_book(book)
-    cast = make_cast(novel)
-    roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
-    evidence, _ = rule_evidence(segments, roster, book.text)
+    _, segments, _, evidence, _ = run_rules(novel, folder)
     tag_of = {id(seg): ranker.named_tag(ev) for ev in evidence for seg in ev.segments}
-    aliases = alias_owners(novel)
+    other_names = aliases(novel)
     bare = bare_entries(novel)
     total, alias, duplicate = Counter(), Counter(), Counter()
     for q, seg in gold_for_segments(novel, segments):
@@ -77,7 +76,7 @@ def out_of_reach(novel: Novel, folder: Path) -> tuple[Counter, Counter, Counter]
         total[kind] += 1
         gold = q["speaker"]
         tag = tag_of.get(id(seg)) if seg is not None else None
-        if gold not in novel.cast and norm(gold) in aliases:
+        if gold not in novel.cast and norm(gold) in other_names:
             alias[kind] += 1
         elif tag in bare and duplicates(novel, tag, gold):
             duplicate[kind] += 1

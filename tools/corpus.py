@@ -68,6 +68,25 @@ def make_cast(novel: Novel):
     return cast
 
 
+def run_rules(novel: Novel, folder: Path, cast_given: bool = True):
+    """What `audiobook segment` does before the ranker, in-process: the book, its
+    segments, the roster (the cast the scorer writes, or none, plus the characters
+    found in the text) and the rules' evidence and context."""
+    from audiobook.attribution import Roster, rule_evidence
+    from audiobook.book import load_book
+    from audiobook.cast import Cast, merge_characters
+    from audiobook.characters import find_characters
+    from audiobook.segmenter import segment_book
+
+    book = load_book(Path(folder) / novel.name / "novel_text.txt")
+    segments = segment_book(book)
+    cast = make_cast(novel) if cast_given else Cast()
+    merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
+    roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
+    evidence, ctx = rule_evidence(segments, roster, book.text)
+    return book, segments, roster, evidence, ctx
+
+
 def gold_for_segments(novel: Novel, segments) -> list[tuple[dict, object]]:
     """(gold quote, dialogue segment overlapping it most) pairs, as the scorer matches them."""
     dialogue = sorted((s for s in segments if s.kind == "dialogue"), key=lambda s: s.start)

@@ -18,13 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, make_cast  # noqa: E402
+from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, run_rules  # noqa: E402
 
-from audiobook.attribution import Roster, attribute, rule_evidence  # noqa: E402
-from audiobook.book import load_book  # noqa: E402
-from audiobook.cast import Cast, merge_characters  # noqa: E402
-from audiobook.characters import find_characters  # noqa: E402
-from audiobook.segmenter import segment_book  # noqa: E402
+from audiobook.attribution import attribute  # noqa: E402
 
 
 def _flat(s: str) -> str:
@@ -45,13 +41,7 @@ def main() -> None:
     for novel in load_corpus(Path(args.corpus)):
         if args.novel and args.novel.lower() not in novel.name.lower():
             continue
-        book = load_book(Path(args.corpus) / novel.name / "novel_text.txt")
-        segments = segment_book(book)
-        cast = make_cast(novel) if cast_given else Cast()
-        merge_characters(cast, find_characters(book.text, segments,
-                                                known=cast.to_characters()))
-        roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
-        evidence, _ = rule_evidence(segments, roster, book.text)
+        book, segments, roster, evidence, _ = run_rules(novel, Path(args.corpus), cast_given)
         by_seg = {id(s): ev for ev in evidence for s in ev.segments}
         attribute(segments, roster, book.text)
         text = book.text

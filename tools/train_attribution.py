@@ -29,14 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, make_cast  # noqa: E402
+from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, run_rules  # noqa: E402
 
 from audiobook import ranker  # noqa: E402
-from audiobook.attribution import Roster, rule_evidence  # noqa: E402
-from audiobook.book import load_book  # noqa: E402
-from audiobook.cast import Cast, merge_characters  # noqa: E402
-from audiobook.characters import find_characters  # noqa: E402
-from audiobook.segmenter import segment_book  # noqa: E402
 
 SETTING = {True: "cast given", False: "no cast"}
 L2 = 1e-3
@@ -59,12 +54,7 @@ def extract(novel, folder: Path, cast_given: bool = True):
     segment` does with no --voices; a found name is right when it is any
     annotated alias of the speaker.
     """
-    book = load_book(folder / novel.name / "novel_text.txt")
-    segments = segment_book(book)
-    cast = make_cast(novel) if cast_given else Cast()
-    merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
-    roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
-    evidence, ctx = rule_evidence(segments, roster, book.text)
+    _, segments, _, evidence, ctx = run_rules(novel, folder, cast_given)
     gold_by_segment: dict[int, list[dict]] = {}
     for q, seg in gold_for_segments(novel, segments):
         if seg is not None:
