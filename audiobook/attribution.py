@@ -554,9 +554,10 @@ def _most_recent_last(order: list[str], names: list[str]) -> None:
 class _Attributor:
     """Walks the paragraphs in order, keeping track of the conversation."""
 
-    def __init__(self, text: str, roster: Roster) -> None:
+    def __init__(self, text: str, roster: Roster, fixed: dict[int, str] | None = None) -> None:
         self.text = text
         self.roster = roster
+        self.fixed = fixed or {}
         self.index = _Index(text, roster)
         self.recent: list[str] = []  # most recently mentioned last
         self.subjects: list[str] = []  # recent sentence subjects, most recent last
@@ -927,6 +928,12 @@ class _Attributor:
                 tagged[segs[0].quote] = who
                 tag_words[segs[0].quote] = self.tag_found()
                 tag_sides[segs[0].quote] = "lead"
+        for quote in dict.fromkeys(seg.quote for seg in dialogue):
+            if quote in self.fixed:
+                # A user's correction: evidence no rule or ranker overrules.
+                tagged[quote] = self.fixed[quote]
+                tag_words[quote] = (self.fixed[quote], -1, [])
+                tag_sides[quote] = "fixed"
         if tagged:
             self.carry_tags(dialogue, tagged, tag_words, tag_sides)
         speaker = next((t for t in tagged.values() if t), None)
@@ -1019,15 +1026,17 @@ class _Attributor:
 
 
 def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
-              learned: bool = True) -> None:
+              learned: bool = True, fixed: dict[int, str] | None = None) -> None:
     """Fill in the speaker of every dialogue segment, in place.
 
     `text` is the book's text (the segments' offsets point into it); without
     it the text is rebuilt from the segments' own text. The rules run first;
     then, unless `learned` is False, the ranker picks among the candidates
-    their evidence points to.
+    their evidence points to. `fixed` maps utterances (`Segment.quote`) to the
+    speaker a user gave them: fixed evidence, from which the untagged lines
+    after them take turns.
     """
-    evidence, context = rule_evidence(segments, roster, text)
+    evidence, context = rule_evidence(segments, roster, text, fixed)
     model = ranker.load_model() if learned else None
     if model is None:
         return
@@ -1036,14 +1045,15 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
             seg.speaker = who
 
 
-def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = None
+def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = None,
+                  fixed: dict[int, str] | None = None
                   ) -> tuple[list[Evidence], ranker.Context]:
     """Attribute by the rules alone (in place) and return what they saw per utterance."""
     if text is None:
         text = _text_from_segments(segments)
     if roster.narrator is None:
         roster.narrator = infer_narrator(text, segments, roster)
-    walker = _Attributor(text, roster)
+    walker = _Attributor(text, roster, fixed)
     by_paragraph: dict[int, list[Segment]] = {}
     for seg in segments:
         by_paragraph.setdefault(seg.paragraph, []).append(seg)

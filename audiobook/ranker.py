@@ -425,6 +425,8 @@ def named_tag(ev: Evidence) -> str | None:
     Trained free to overrule such tags, the trees learned the corpus's naming quirks
     (a surname-only cast entry standing for a fuller one) and then overruled plain
     tags in other texts."""
+    if ev.tag_side == "fixed":
+        return ev.tag
     if ev.tag and ev.tag_side in ("after", "before", "lead") and ev.tag_word not in _NOT_NAMES:
         return ev.tag
     return None

@@ -737,3 +737,22 @@ def test_a_name_later_in_the_tag_clause_is_not_the_pronoun():
     assert tags(text, cast) == ["Ida Brant", "Mara Quill", "Mara Quill"]
     text = text.replace("she said to Ida", "she said")
     assert tags(text, cast) == ["Ida Brant", "Mara Quill", "Ida Brant"]
+
+
+def test_fixed_speaker_overrules_the_rest_and_the_next_lines_take_turns_from_it():
+    text = ('Mara and Tomas sat by the fire.\n\n"It is late," said Tomas.\n\n'
+            '"Not yet," said Mara.\n\n"Late enough."\n\n"Never."')
+    book = parse_book(text)
+    segments = segment_book(book)
+    roster = Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST])
+    quotes = sorted({s.quote for s in segments if s.kind == "dialogue"})
+
+    def who() -> list[str]:
+        return [next(s.speaker for s in segments if s.quote == q) for q in quotes]
+
+    attribute(segments, roster, book.text)
+    assert who() == ["Tomas Reed", "Mara Quill", "Tomas Reed", "Mara Quill"]
+    attribute(segments, roster, book.text, fixed={quotes[2]: "Mara Quill"})
+    assert who() == ["Tomas Reed", "Mara Quill", "Mara Quill", "Tomas Reed"]
+    attribute(segments, roster, book.text, fixed={quotes[1]: "Tomas Reed"})
+    assert who()[:2] == ["Tomas Reed", "Tomas Reed"]
