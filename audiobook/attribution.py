@@ -1040,9 +1040,10 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
     model = ranker.load_model() if learned else None
     if model is None:
         return
-    for ev, who in zip(evidence, ranker.decode(evidence, context, model), strict=True):
+    for ev, (who, p) in zip(evidence, ranker.decode(evidence, context, model), strict=True):
         for seg in ev.segments:
             seg.speaker = who
+            seg.confidence = round(p, 3)
 
 
 def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = None,

@@ -440,8 +440,10 @@ one clear speaker, so the beam is one sequence wide almost everywhere."""
 
 
 def decode(evidence: list[Evidence], ctx: Context, score: Scorer,
-           width: int = BEAM_WIDTH, margin: float = BEAM_MARGIN) -> list[str]:
-    """The most likely speaker of every utterance, in text order.
+           width: int = BEAM_WIDTH, margin: float = BEAM_MARGIN
+           ) -> list[tuple[str, float]]:
+    """The most likely speaker of every utterance, in text order, with its probability
+    among the utterance's candidates (1.0 for a tag that names the speaker outright).
 
     A beam search over speaker sequences, the scores a softmax over each
     utterance's candidates. Turn-taking features read the sequence's own earlier
@@ -450,7 +452,7 @@ def decode(evidence: list[Evidence], ctx: Context, score: Scorer,
     `width=1` is greedy decoding.
     """
     # A beam: (log probability, its last turns as the features see them, and a
-    # back-pointer chain (speaker, parent) to read the whole sequence at the end).
+    # back-pointer chain (speaker, its probability, parent) to read the sequence at the end).
     Beam = tuple[float, list[tuple[int, str]], tuple | None]
     beams: list[Beam] = [(0.0, [], None)]
     for ev in evidence:
@@ -479,7 +481,7 @@ def decode(evidence: list[Evidence], ctx: Context, score: Scorer,
             top = max(scores)
             norm = top + math.log(sum(math.exp(s - top) for s in scores))
             tail = history[-HISTORY_UTTERANCES + 1:]
-            grown += [(logp + s - norm, tail + [(ev.paragraph, c)], (c, chain))
+            grown += [(logp + s - norm, tail + [(ev.paragraph, c)], (c, math.exp(s - norm), chain))
                       for c, s in zip(names, scores, strict=True)]
         grown.sort(key=lambda b: -b[0])
         beams, seen = [], set()
@@ -491,9 +493,9 @@ def decode(evidence: list[Evidence], ctx: Context, score: Scorer,
             if key not in seen:
                 seen.add(key)
                 beams.append(beam)
-    out: list[str] = []
+    out: list[tuple[str, float]] = []
     chain = beams[0][2] if beams else None
     while chain is not None:
-        out.append(chain[0])
-        chain = chain[1]
+        out.append((chain[0], chain[1]))
+        chain = chain[2]
     return out[::-1]

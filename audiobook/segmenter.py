@@ -43,9 +43,11 @@ class Segment:
     """Book-wide index of the paragraph the segment belongs to."""
     quote: int = -1
     """Index of the utterance (interrupted quotes share one) or -1 for non-dialogue."""
+    confidence: float | None = None
+    """For dialogue: how sure attribution is of the speaker, 0 to 1 (None: not judged)."""
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "chapter": self.chapter,
             "kind": self.kind,
             "speaker": self.speaker,
@@ -53,6 +55,9 @@ class Segment:
             "end": self.end,
             "text": self.text,
         }
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
+        return out
 
 
 # Words that begin with an apostrophe, not a quote mark ('tis, 'em, rock 'n' roll).

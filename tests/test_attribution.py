@@ -167,8 +167,8 @@ def test_beam_search_takes_back_a_greedy_choice(monkeypatch):
     monkeypatch.setattr(ranker, "features", lambda ev, cand, history, *rest: [
         logits[key(ev, history)][cand]])
     score = lambda x: x[0]  # noqa: E731
-    assert ranker.decode(lines, None, score, width=1) == ["A", "X"]  # greedy
-    assert ranker.decode(lines, None, score) == ["B", "X"]
+    assert [w for w, _ in ranker.decode(lines, None, score, width=1)] == ["A", "X"]  # greedy
+    assert [w for w, _ in ranker.decode(lines, None, score)] == ["B", "X"]
 
 
 def test_ranker_candidates_come_from_the_evidence():
@@ -756,3 +756,14 @@ def test_fixed_speaker_overrules_the_rest_and_the_next_lines_take_turns_from_it(
     assert who() == ["Tomas Reed", "Mara Quill", "Mara Quill", "Tomas Reed"]
     attribute(segments, roster, book.text, fixed={quotes[1]: "Tomas Reed"})
     assert who()[:2] == ["Tomas Reed", "Tomas Reed"]
+
+
+def test_dialogue_carries_a_confidence_between_0_and_1_and_a_named_tag_is_sure():
+    book = parse_book('"Go," said Mara.\n\nTomas stood.\n\n"Where?"')
+    segments = segment_book(book)
+    attribute(segments, Roster([Character(c.name, list(c.aliases), c.gender) for c in CAST]),
+              book.text)
+    dialogue = [s for s in segments if s.kind == "dialogue"]
+    assert dialogue[0].confidence == 1.0 and dialogue[0].to_dict()["confidence"] == 1.0
+    assert 0 < dialogue[1].confidence <= 1
+    assert all("confidence" not in s.to_dict() for s in segments if s.kind == "narration")

@@ -95,7 +95,7 @@ def rows_for(ext, prior: list[str]):
 def decode(ext, score) -> list[str]:
     """Speakers in text order, as `attribution.attribute` picks them (beam search)."""
     evidence, ctx = ext[1], ext[2]
-    return ranker.decode(evidence, ctx, score)
+    return [who for who, _ in ranker.decode(evidence, ctx, score)]
 
 
 def fit(exts, kind: str):
