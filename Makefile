@@ -22,14 +22,18 @@ test: $(STAMP)
 	$(BIN)/ruff check audiobook tests
 	$(BIN)/python -m pytest -q
 
-# Speaker attribution on the Project Dialogism Novel Corpus, with and without the cast.
-CORPUS ?= ../shared/corpus/pdnc
+# Speaker attribution on both corpora (PDNC novels, LitBank openings), with and without the
+# cast; each run's closing lines.
+CORPUS ?= ../shared/corpus
 SCORER ?= ../shared/tools/score_attribution.py
+EVAL_TAIL ?= 3
 eval: $(STAMP)
 	@# Bytecode first: each of the scorer's runs starts faster where PYTHONDONTWRITEBYTECODE is set.
 	@$(BIN)/python -m compileall -q audiobook
-	@echo "== cast given"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) --cast-given $(CORPUS)/*
-	@echo "== no cast"; PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) $(CORPUS)/*
+	@for set in pdnc litbank; do for cast in --cast-given ""; do \
+	  echo "== $$set $${cast:-(no cast)}"; \
+	  PATH=$(abspath $(BIN)):$$PATH python3 $(SCORER) $$cast $(CORPUS)/$$set/* | tail -n $(EVAL_TAIL); \
+	done; done
 
 # Loaders (txt, md, html, epub) and the segmenter over generated inputs: no uncaught exception.
 FUZZ_EXAMPLES ?= 2500

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from audiobook.characters import Character
+from audiobook.attribution import Character
 from audiobook.engines import VoiceInfo, VoiceSettings
 from audiobook.errors import InputError
 

@@ -17,10 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audiobook.attribution import Roster, attribute, speaker_stats
+from audiobook.attribution import Roster, attribute, find_characters, speaker_stats
 from audiobook.book import Book, load_book
 from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
-from audiobook.characters import find_characters
 from audiobook.engines import get_engine
 from audiobook.errors import BuildError, InputError
 from audiobook.segmenter import Segment, segment_book

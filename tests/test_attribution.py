@@ -1,8 +1,7 @@
 """Speaker attribution rules on short texts of our own."""
 
-from audiobook.attribution import Roster, attribute, infer_narrator, rule_evidence
+from audiobook.attribution import Character, Roster, attribute, infer_narrator, rule_evidence
 from audiobook.book import parse_book
-from audiobook.characters import Character
 from audiobook.segmenter import segment_book
 
 CAST = [Character("Mara Quill", ["Mara"], "female"), Character("Tomas Reed", ["Tomas"], "male"),
@@ -127,9 +126,9 @@ def test_a_relative_named_by_possessive_has_no_short_forms():
 
 
 def test_ranker_model_matches_its_features():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
-    assert ranker.load_model() is not None  # the shipped file fits today's features
+    assert ranking.load_model() is not None  # the shipped file fits today's features
 
 
 def test_rules_alone_and_ranker_agree_on_plain_tags():
@@ -150,7 +149,7 @@ def test_beam_search_takes_back_a_greedy_choice(monkeypatch):
     import math
     from types import SimpleNamespace
 
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     lines = [SimpleNamespace(paragraph=p, rule="unknown", tag=None, tag_side="", tag_word="")
              for p in (0, 1)]
@@ -161,66 +160,66 @@ def test_beam_search_takes_back_a_greedy_choice(monkeypatch):
     def key(ev, history):
         return (ev.paragraph, history[-1][1] if history else None)
 
-    monkeypatch.setattr(ranker, "candidates", lambda ev, history, ctx: list(
+    monkeypatch.setattr(ranking, "candidates", lambda ev, history, ctx: list(
         logits[key(ev, history)]))
-    monkeypatch.setattr(ranker, "Frame", lambda *args: None)
-    monkeypatch.setattr(ranker, "features", lambda ev, cand, history, *rest: [
+    monkeypatch.setattr(ranking, "Frame", lambda *args: None)
+    monkeypatch.setattr(ranking, "features", lambda ev, cand, history, *rest: [
         logits[key(ev, history)][cand]])
     score = lambda x: x[0]  # noqa: E731
-    assert [w for w, _ in ranker.decode(lines, None, score, width=1)] == ["A", "X"]  # greedy
-    assert [w for w, _ in ranker.decode(lines, None, score)] == ["B", "X"]
+    assert [w for w, _ in ranking.decode(lines, None, score, width=1)] == ["A", "X"]  # greedy
+    assert [w for w, _ in ranking.decode(lines, None, score)] == ["B", "X"]
 
 
 def test_ranker_candidates_come_from_the_evidence():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
             '"Colder tomorrow."')
     evidence, ctx = _evidence(text)
     assert [ev.tag for ev in evidence] == ["Mara Quill", None]
     history = [(evidence[0].paragraph, "Mara Quill")]
-    names = ranker.candidates(evidence[1], history, ctx)
+    names = ranking.candidates(evidence[1], history, ctx)
     assert {"Mara Quill", "Tomas Reed"} <= set(names)
-    feats = ranker.features(evidence[1], "Mara Quill", history, ctx)
-    assert feats[ranker.FEATURES.index("prev1")] == 1.0
-    assert len(feats) == len(ranker.FEATURES)
+    feats = ranking.features(evidence[1], "Mara Quill", history, ctx)
+    assert feats[ranking.FEATURES.index("prev1")] == 1.0
+    assert len(feats) == len(ranking.FEATURES)
 
 
 
 def test_ranker_sees_whom_a_line_speaks_to():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     text = 'Mara and Tomas sat by the fire.\n\n"Cold tonight, ma\'am."\n\n"Yes, sir."'
     evidence, ctx = _evidence(text)
-    to_woman, to_man = (ranker.FEATURES.index(f) for f in ("male_to_woman", "male_to_man"))
-    tomas = [ranker.features(ev, "Tomas Reed", [], ctx) for ev in evidence]
+    to_woman, to_man = (ranking.FEATURES.index(f) for f in ("male_to_woman", "male_to_man"))
+    tomas = [ranking.features(ev, "Tomas Reed", [], ctx) for ev in evidence]
     assert [x[to_woman] for x in tomas] == [1.0, 0.0]
     assert [x[to_man] for x in tomas] == [0.0, 1.0]
-    mara = ranker.features(evidence[0], "Mara Quill", [], ctx)
-    assert mara[to_woman] == 0.0 and mara[ranker.FEATURES.index("female_to_woman")] == 1.0
+    mara = ranking.features(evidence[0], "Mara Quill", [], ctx)
+    assert mara[to_woman] == 0.0 and mara[ranking.FEATURES.index("female_to_woman")] == 1.0
     # ...and whom the lines either side speak to: the first answers `sir`, a man.
-    before, after = (ranker.FEATURES.index(f) for f in ("gender_called_before",
+    before, after = (ranking.FEATURES.index(f) for f in ("gender_called_before",
                                                          "gender_called_after"))
     assert [x[after] for x in tomas] == [1.0, 0.0]
     assert [x[before] for x in tomas] == [0.0, 0.0]
-    assert ranker.features(evidence[1], "Mara Quill", [], ctx)[before] == 1.0
-    assert ranker.spoken_to("Yes, sir, and you, ma'am.") == (True, True)
+    assert ranking.features(evidence[1], "Mara Quill", [], ctx)[before] == 1.0
+    assert ranking.spoken_to("Yes, sir, and you, ma'am.") == (True, True)
 
 
 def test_ranker_sees_whom_the_next_line_calls_by_name():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     text = '"Late again," said Mara.\n\n"The tide."\n\n"Tomas, the tide turned hours ago."'
     evidence, ctx = _evidence(text)
     assert evidence[1].called_next == ["Tomas Reed"]
-    called = ranker.FEATURES.index("called_next")
-    assert ranker.features(evidence[1], "Tomas Reed", [], ctx)[called] == 1.0
-    assert ranker.features(evidence[1], "Mara Quill", [], ctx)[called] == 0.0
+    called = ranking.FEATURES.index("called_next")
+    assert ranking.features(evidence[1], "Tomas Reed", [], ctx)[called] == 1.0
+    assert ranking.features(evidence[1], "Mara Quill", [], ctx)[called] == 0.0
 
 
 def test_ranker_frame_reused_for_another_history_reads_only_that_history():
     # The beam search keeps one Frame per utterance and swaps in each sequence's turns.
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     text = ('Mara and Tomas sat by the fire.\n\n"Cold tonight," said Mara.\n\n'
             '"Colder tomorrow," said Tomas.\n\n"Then we leave at dawn."')
@@ -228,13 +227,13 @@ def test_ranker_frame_reused_for_another_history_reads_only_that_history():
     ev = evidence[2]
     one = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
     other = [(evidence[0].paragraph, "Tomas Reed"), (evidence[1].paragraph, "Mara Quill")]
-    frame = ranker.Frame(ev, one, ctx, 2)
-    first = [ranker.features(ev, c, one, ctx, 2, frame) for c in ("Mara Quill", "Tomas Reed")]
+    frame = ranking.Frame(ev, one, ctx, 2)
+    first = [ranking.features(ev, c, one, ctx, 2, frame) for c in ("Mara Quill", "Tomas Reed")]
     frame.turns(ev, other, ctx, 3)
-    again = [ranker.features(ev, c, other, ctx, 3, frame) for c in ("Mara Quill", "Tomas Reed")]
-    assert first == [ranker.features(ev, c, one, ctx, 2) for c in ("Mara Quill", "Tomas Reed")]
-    assert again == [ranker.features(ev, c, other, ctx, 3) for c in ("Mara Quill", "Tomas Reed")]
-    prev1 = ranker.FEATURES.index("prev1")
+    again = [ranking.features(ev, c, other, ctx, 3, frame) for c in ("Mara Quill", "Tomas Reed")]
+    assert first == [ranking.features(ev, c, one, ctx, 2) for c in ("Mara Quill", "Tomas Reed")]
+    assert again == [ranking.features(ev, c, other, ctx, 3) for c in ("Mara Quill", "Tomas Reed")]
+    prev1 = ranking.FEATURES.index("prev1")
     assert [x[prev1] for x in first] == [0.0, 1.0]
     assert [x[prev1] for x in again] == [1.0, 0.0]
 
@@ -431,25 +430,25 @@ def _evidence(text: str, cast=CAST, narrator=None):
 
 
 def test_boosted_trees_score_by_their_leaves():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     # Feature 0 above 0.5 adds 2; feature 1 at most 1.5 adds 1, else -1.
-    score = ranker.boosted([[0, 0.5, 0.0, 2.0], [1, 1.5, 1.0, -1.0]])
+    score = ranking.boosted([[0, 0.5, 0.0, 2.0], [1, 1.5, 1.0, -1.0]])
     assert score([1.0, 0.0]) == 3.0
     assert score([0.0, 2.0]) == -1.0
-    assert ranker.linear([2.0, -1.0])([1.0, 3.0]) == -1.0
+    assert ranking.linear([2.0, -1.0])([1.0, 3.0]) == -1.0
 
 
 def test_ranker_features_count_turns_since_each_candidate_spoke():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     text = '"One," said Mara.\n\n"Two," said Tomas.\n\n"Three."'
     evidence, ctx = _evidence(text)
     history = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
-    turns = ranker.FEATURES.index("turns_since_spoke")
-    gap = ranker.FEATURES.index("ctx_gap")
-    mara = ranker.features(evidence[2], "Mara Quill", history, ctx)
-    tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
+    turns = ranking.FEATURES.index("turns_since_spoke")
+    gap = ranking.FEATURES.index("ctx_gap")
+    mara = ranking.features(evidence[2], "Mara Quill", history, ctx)
+    tomas = ranking.features(evidence[2], "Tomas Reed", history, ctx)
     assert (mara[turns], tomas[turns]) == (1.0, 0.0)
     assert mara[gap] == tomas[gap] == 1.0
 
@@ -542,16 +541,16 @@ def test_pronoun_resolves_to_a_titled_canonical_name():
 
 
 def test_pronoun_features_rank_candidates_of_its_gender_only():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     text = ('Mara spoke to Tomas.\n\n"Go," said Mara.\n\n"Stay," said Tomas.\n\n'
             '"Why?" she asked.')
     evidence, ctx = _evidence(text)
     history = [(evidence[0].paragraph, "Mara Quill"), (evidence[1].paragraph, "Tomas Reed")]
-    rank = ranker.FEATURES.index("pron_gender_rank")
-    subject = ranker.FEATURES.index("pron_subject_rank")
-    mara = ranker.features(evidence[2], "Mara Quill", history, ctx)
-    tomas = ranker.features(evidence[2], "Tomas Reed", history, ctx)
+    rank = ranking.FEATURES.index("pron_gender_rank")
+    subject = ranking.FEATURES.index("pron_subject_rank")
+    mara = ranking.features(evidence[2], "Mara Quill", history, ctx)
+    tomas = ranking.features(evidence[2], "Tomas Reed", history, ctx)
     assert mara[rank] == mara[subject] == 1.0  # the only woman, and a subject
     assert tomas[rank] == tomas[subject] == 0.0
 
@@ -656,14 +655,14 @@ def test_pronoun_tag_goes_on_about_the_subject_of_the_narration_before():
 
 
 def test_pronoun_tag_lists_everyone_it_may_stand_for():
-    from audiobook import ranker
+    from audiobook.attribution import ranking
 
     evidence, ctx = _evidence('Mara spoke to Ida. Tomas sat.\n\n"Go," she said.', PAIRS)
     assert evidence[0].tag == "Mara Quill"
     assert evidence[0].tag_options == ["Mara Quill", "Ida Bell"]  # the subject first
-    rank = ranker.FEATURES.index("pron_option_rank")
-    assert ranker.features(evidence[0], "Ida Bell", [], ctx)[rank] == 0.5
-    assert ranker.features(evidence[0], "Tomas Reed", [], ctx)[rank] == 0.0
+    rank = ranking.FEATURES.index("pron_option_rank")
+    assert ranking.features(evidence[0], "Ida Bell", [], ctx)[rank] == 0.5
+    assert ranking.features(evidence[0], "Tomas Reed", [], ctx)[rank] == 0.0
 
 
 def test_a_name_passed_on_the_way_is_not_who_the_paragraph_goes_on_about():

@@ -1,7 +1,7 @@
 """Finding characters, aliases and genders on short texts of our own."""
 
+from audiobook.attribution import find_characters
 from audiobook.book import parse_book
-from audiobook.characters import find_characters
 from audiobook.segmenter import segment_book
 
 
@@ -37,7 +37,7 @@ def test_vocatives_find_a_character_never_tagged():
 
 def test_beside_a_cast_a_name_only_called_out_is_no_new_character():
     # `Orlo` is only ever called by name: beside a cast file, likely a nickname or title.
-    from audiobook.characters import Character
+    from audiobook.attribution import Character
 
     lines = "\n\n".join(f'"Quite so, Orlo," said Tam. "Come, Orlo." {i}' for i in range(3))
     book = parse_book(lines)
@@ -53,7 +53,7 @@ def test_common_words_are_not_names():
 
 
 def test_cast_characters_win():
-    from audiobook.characters import Character
+    from audiobook.attribution import Character
 
     book = parse_book('"Hi," said Tam.\n\n"Bye," said Tam.\n\n'
                       '"So," said Ulla.\n\n"Yes," said Ulla.')

@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.attribution import Roster, attribute
+from audiobook.attribution import Character, Roster, attribute
 from audiobook.book import parse_book
 from audiobook.cast import FEMALE_VARIANTS, MALE_VARIANTS, Cast, Speaker, assign_voices, parse_cast
-from audiobook.characters import Character
 from audiobook.errors import InputError
 from audiobook.segmenter import segment_book
 from audiobook.speech import apply_pronunciations, speakable, split_for_engine

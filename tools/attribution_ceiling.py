@@ -37,7 +37,7 @@ from corpus import (  # noqa: E402
     run_rules,
 )
 
-from audiobook import ranker  # noqa: E402
+from audiobook.attribution import ranking  # noqa: E402
 
 TYPES = ("explicit", "anaphoric", "implicit")
 
@@ -67,7 +67,7 @@ def bare_entries(novel: Novel) -> set[str]:
 def out_of_reach(novel: Novel, folder: Path) -> tuple[Counter, Counter, Counter]:
     """(all, labelled with an alias, tagged with a bare duplicate) counts per type."""
     _, segments, _, evidence, _ = run_rules(novel, folder)
-    tag_of = {id(seg): ranker.named_tag(ev) for ev in evidence for seg in ev.segments}
+    tag_of = {id(seg): ranking.named_tag(ev) for ev in evidence for seg in ev.segments}
     other_names = aliases(novel)
     bare = bare_entries(novel)
     total, alias, duplicate = Counter(), Counter(), Counter()

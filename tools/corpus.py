@@ -72,10 +72,9 @@ def run_rules(novel: Novel, folder: Path, cast_given: bool = True):
     """What `audiobook segment` does before the ranker, in-process: the book, its
     segments, the roster (the cast the scorer writes, or none, plus the characters
     found in the text) and the rules' evidence and context."""
-    from audiobook.attribution import Roster, rule_evidence
+    from audiobook.attribution import Roster, find_characters, rule_evidence
     from audiobook.book import load_book
     from audiobook.cast import Cast, merge_characters
-    from audiobook.characters import find_characters
     from audiobook.segmenter import segment_book
 
     book = load_book(Path(folder) / novel.name / "novel_text.txt")

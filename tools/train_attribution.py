@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, run_rules  # noqa: E402
 
-from audiobook import ranker  # noqa: E402
+from audiobook.attribution import ranking  # noqa: E402
 
 SETTING = {True: "cast given", False: "no cast"}
 L2 = 1e-3
@@ -74,16 +74,16 @@ def rows_for(ext, prior: list[str]):
     rows = []
     history: list[tuple[int, str]] = []
     for ev, qs, who in zip(evidence, quotes, prior, strict=True):
-        names = ranker.candidates(ev, history, ctx)
-        frame = ranker.Frame(ev, history, ctx, len(names))
-        feats = np.array([ranker.features(ev, c, history, ctx, len(names), frame)
+        names = ranking.candidates(ev, history, ctx)
+        frame = ranking.Frame(ev, history, ctx, len(names))
+        feats = np.array([ranking.features(ev, c, history, ctx, len(names), frame)
                           for c in names],
-                         dtype=float).reshape(len(names), len(ranker.FEATURES))
+                         dtype=float).reshape(len(names), len(ranking.FEATURES))
         label = -1
         gold = Counter(q["speaker"] for q in qs).most_common(1)
-        # A tag naming its speaker outright is taken as it is (`ranker.named_tag`):
+        # A tag naming its speaker outright is taken as it is (`ranking.named_tag`):
         # nothing for the trees to learn there.
-        if gold and not ranker.named_tag(ev):
+        if gold and not ranking.named_tag(ev):
             probe = {"speaker": gold[0][0]}
             hits = [j for j, c in enumerate(names) if correct(novel, probe, c, cast_given)]
             label = hits[0] if hits else -1
@@ -95,7 +95,7 @@ def rows_for(ext, prior: list[str]):
 def decode(ext, score) -> list[str]:
     """Speakers in text order, as `attribution.attribute` picks them (beam search)."""
     evidence, ctx = ext[1], ext[2]
-    return [who for who, _ in ranker.decode(evidence, ctx, score)]
+    return [who for who, _ in ranking.decode(evidence, ctx, score)]
 
 
 def fit(exts, kind: str):
@@ -109,12 +109,12 @@ def fit(exts, kind: str):
 
 
 def scorer(model, kind: str):
-    return ranker.linear([float(x) for x in model]) if kind == "linear" else ranker.boosted(model)
+    return ranking.linear([float(x) for x in model]) if kind == "linear" else ranking.boosted(model)
 
 
 def pack(rows):
     width = max(len(r[0]) for r in rows)
-    n_feat = len(ranker.FEATURES)
+    n_feat = len(ranking.FEATURES)
     X = np.zeros((len(rows), width, n_feat))
     mask = np.zeros((len(rows), width), dtype=bool)
     y = np.array([r[2] for r in rows])
@@ -294,10 +294,10 @@ def main() -> int:
     if not args.dry_run:
         body = ({"weights": [round(float(x), 4) for x in model]} if args.model == "linear"
                 else {"trees": model})
-        ranker.MODEL_FILE.write_text(json.dumps({
-            "features": list(ranker.FEATURES), **body, "trained_on": data,
+        ranking.MODEL_FILE.write_text(json.dumps({
+            "features": list(ranking.FEATURES), **body, "trained_on": data,
         }, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {ranker.MODEL_FILE}")
+        print(f"wrote {ranking.MODEL_FILE}")
     return 0
 
 

@@ -17,59 +17,21 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from audiobook.attribution import Evidence
+from audiobook.attribution.evidence import NEARBY_PARAGRAPHS, Context, Evidence
+from audiobook.attribution.quotes import spoken_to
 
 MODEL_FILE = Path(__file__).with_name("speaker_model.json")
 """The trained model: {"features": [...], "trees": [...]} (or linear "weights")."""
 HISTORY_UTTERANCES = 6
 """How many earlier utterances' speakers are candidates (turn-taking)."""
-NEARBY_PARAGRAPHS = 3
-"""Characters named this many paragraphs back (and one ahead) are candidates."""
-SCENE_UTTERANCES = 10
-"""Tags this many utterances before and after one show who talks in its scene."""
-
 _NOT_NAMES = ("he", "she", "man", "woman", "i", "they", "")
 """Tag subject words that stand for someone unnamed (pronouns, descriptions) or nobody."""
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
 _I = re.compile(r"\b(?:I|me|my)\b")
-_TO_MAN = re.compile(r"\b(?:sir|my boy|my lad|young man|my good man)\b", re.IGNORECASE)
-_TO_WOMAN = re.compile(r"\b(?:ma'am|madam|ma'm|mum|my dear lady|young lady|my girl)\b",
-                       re.IGNORECASE)
-
-
-@dataclass
-class Context:
-    """Book-wide facts the features need besides the utterance's own evidence."""
-
-    narrator: str | None
-    """First-person narrator's character, if any."""
-    genders: dict[str, str]
-    """Canonical name -> `male`, `female` or `unknown`."""
-    paragraph_names: dict[int, list[str]]
-    """Paragraph index -> characters named anywhere in it, in order."""
-    narration_text: dict[int, str]
-    """Paragraph index -> its narration (outside the quotes)."""
-    quote_names: dict[int, list[str]]
-    """Utterance index -> characters named inside it."""
-    narration_names: dict[int, list[str]] = field(default_factory=dict)
-    """Paragraph index -> characters named in its narration, in order."""
-    tag_counts: Counter = field(default_factory=Counter)
-    """Quotes whose speech tag names each character, over the whole book."""
-    scene_tags: dict[int, Counter] = field(default_factory=dict)
-    """Utterance index -> tags of the utterances around it (the scene's talkers)."""
-    counts: Counter = field(default_factory=Counter)
-    """Mentions per character over the whole book."""
-    total: int = 0
-    """All mentions (set once `counts` is filled)."""
-    spoken_to: dict[int, tuple[bool, bool]] = field(default_factory=dict)
-    """Utterance index -> whether it calls its listener `sir`, and `ma'am` (see `spoken_to`)."""
 
 
 FEATURES = (
@@ -105,11 +67,6 @@ _DESCRIPTION_PREV1 = FEATURES.index("description_prev1")
 _TURNS_SINCE = FEATURES.index("turns_since_spoke")
 _ADDRESSED_ME = FEATURES.index("addressed_me_before")
 _CONTEXT = FEATURES.index("ctx_candidates")
-
-
-def spoken_to(quote_text: str) -> tuple[bool, bool]:
-    """Whether a line calls its listener a man (`sir`, `my boy`) and a woman (`ma'am`)."""
-    return _TO_MAN.search(quote_text) is not None, _TO_WOMAN.search(quote_text) is not None
 
 
 def _listener(to: tuple[bool, bool] | None) -> str | None:

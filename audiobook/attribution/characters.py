@@ -1,133 +1,29 @@
-"""Finding the characters of a book: their names, aliases and genders."""
+"""Finding the characters of a book: their names, aliases and genders, and who "I" is."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
-from audiobook.segmenter import Segment
-
-MALE_TITLES = ("mr", "sir", "lord", "master", "father", "uncle", "king", "prince", "duke",
-               "count", "baron", "brother", "monsieur", "herr", "señor", "signor")
-FEMALE_TITLES = ("mrs", "miss", "ms", "lady", "madam", "madame", "mother", "aunt", "queen",
-                 "princess", "duchess", "countess", "sister", "mademoiselle", "mme", "mlle")
-NEUTRAL_TITLES = ("dr", "doctor", "captain", "general", "commander", "colonel", "major",
-                  "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge",
-                  "officer", "detective", "agent", "president", "reverend", "rev", "st")
-TITLES = MALE_TITLES + FEMALE_TITLES + NEUTRAL_TITLES
-ARTICLES = ("the", "a", "an")
-
-SPEECH_VERBS = frozenset("""
-    said says say saying asked asks ask replied replies reply answered answers answer cried
-    cries shouted shouts yelled yells screamed whispered whispers murmured murmurs muttered
-    mutters called calls exclaimed exclaims added adds continued continues went began begins
-    repeated repeats returned returns responded responds remarked remarks observed observes
-    told tells insisted insists suggested suggests agreed agrees demanded demands inquired
-    enquired inquires enquires urged pleaded begged protested objected interrupted interrupts
-    announced declared explained explains admitted confessed snapped snarled growled hissed
-    barked grumbled groaned sighed laughed chuckled giggled sobbed wailed moaned breathed
-    gasped stammered stuttered whimpered squeaked shrieked roared bellowed thundered called
-    countered retorted rejoined resumed concluded assented answered persisted ventured
-    echoed corrected warned promised offered announced mused wondered thought thinks
-    drawled purred crooned sang sneered scoffed teased joked quipped reasoned argued
-    complained cautioned conceded acknowledged noted pointed stated commented choked
-    spat blurted called mumbled grunted huffed panted rasped croaked lied guessed prompted
-    reminded assured replied explained spoke speaks ejaculated pursued interposed faltered
-    remonstrated expostulated bawled screeched interjected implored hazarded reiterated
-    addressed
-""".split())
-
-_TITLE_RE = "|".join(t.capitalize() for t in sorted(TITLES, key=len, reverse=True))
-NAME_PATTERN = (
-    rf"(?:[Tt]he\s+)?(?:(?:{_TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
-    r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
+from audiobook.attribution.lexicon import (
+    ARTICLES,
+    RANKS,
+    STOPWORDS,
+    TAG_AFTER,
+    TAG_BEFORE,
+    TITLE_RE,
+    TITLES,
+    UNMARRIED_TITLES,
 )
-# A title of rank or office alone after the article names someone too (`the count`,
-# `the Duchess`); kin words and forms of address do not (`the father`, `the lady`).
-RANKS = ("king", "queen", "prince", "princess", "duke", "duchess", "count", "countess",
-         "baron", "doctor", "captain", "general", "commander", "colonel", "major",
-         "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge", "officer",
-         "detective", "agent", "president", "reverend")
-_TITLE_ALONE = r"[Tt]he\s+(?:" + "|".join(sorted(RANKS, key=len, reverse=True)) + r")(?!\w)"
-_VERB = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
-TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN}|{_TITLE_ALONE})\b")
-TAG_BEFORE = re.compile(rf"({NAME_PATTERN}|{_TITLE_ALONE})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
-
-# Capitalized words that are not names even when they stand next to a speech verb.
-STOPWORDS = frozenset("""
-    I He She It They We You The A An And But Or If Then This That These Those There Here
-    Yes No Oh Ah Well Why What Who Whom Whose Where When How His Her Their Our My Your
-    Its Not Now So Still Yet Just Only Even As At By For From In Into Of On To With
-    Upon After Before While Once Again Perhaps Indeed Nothing Something Everyone Someone
-    Nobody Everybody Anybody Somebody God Lord Sir Madam Chapter Mother Father Mama Papa
-    Mr Mrs Miss Ms Dr Come Go Let Don Do Did Does Is Are Was Were Be Been Will Would Shall
-    Should Can Could May Might Must O Good Dear Very Quite Thank Thanks Please Hello Goodbye
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
-    June July August September October November December Mrs Christmas English French
-""".split())
-
-
-@dataclass
-class Character:
-    """A speaking character: canonical name, other names, gender."""
-
-    name: str
-    """Canonical name, as printed in segments and the cast file."""
-    aliases: list[str] = field(default_factory=list)
-    """Other names that refer to the same character."""
-    gender: str = "unknown"
-    """`male`, `female` or `unknown`."""
-    lines: int = 0
-    """Dialogue segments attributed to the character."""
-    words: int = 0
-    """Words spoken by the character."""
-
-    def names(self) -> list[str]:
-        return [self.name, *self.aliases]
-
-
-def split_title(name: str) -> tuple[str | None, str]:
-    """`Mr. Darcy` -> ("mr", "Darcy"); `Darcy` -> (None, "Darcy")."""
-    parts = name.replace(".", ". ").split()
-    if len(parts) > 1 and parts[0].rstrip(".").lower() in TITLES:
-        return parts[0].rstrip(".").lower(), " ".join(parts[1:])
-    return None, name
-
-
-def gender_from_title(name: str) -> str:
-    title, _ = split_title(name)
-    words = name.split()
-    if title is None and len(words) == 2 and words[0].lower() in ARTICLES:
-        title = words[1].rstrip(".").lower()  # `the Duchess`
-    if title in MALE_TITLES:
-        return "male"
-    if title in FEMALE_TITLES:
-        return "female"
-    return "unknown"
-
-
-def clean_name(name: str) -> str | None:
-    """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
-    words = name.split()
-    article = len(words) > 1 and words[0] in ("the", "The")
-    if article:
-        words = words[1:]
-    while words and words[0].rstrip(".") in STOPWORDS and (
-            words[0].rstrip(".").lower() not in TITLES):
-        words = words[1:]
-        article = False
-    if not words:
-        return None
-    if len(words) == 1 and words[0].rstrip(".").lower() in TITLES:
-        # `the Count` is someone; a title alone without the article is not a name.
-        rank = article and words[0].lower() in RANKS
-        return "The " + words[0].capitalize() if rank else None
-    if article:
-        # `the Hatter`: a description used as a name keeps its article.
-        return "The " + " ".join(words)
-    return " ".join(words)
-
+from audiobook.attribution.names import (
+    Character,
+    MentionIndex,
+    Roster,
+    clean_name,
+    gender_from_title,
+    split_title,
+)
+from audiobook.segmenter import Segment
 
 _VOCATIVE = re.compile(r"(?:^[\"'\u201c\u2018]|[,;!?]\s+|\bO(?:h)?\s+)"
                        r"((?:(?:" + "|".join(t.capitalize() for t in TITLES) +
@@ -238,9 +134,6 @@ _HE = re.compile(r"\b(?:he|his|him|himself)\b")
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Hh]is|himself|[Ss]he|[Hh]er|hers|herself)\b")
 _CLAUSE_END = re.compile(r"[.!?;\n\"\u201c\u201d]")
-
-
-UNMARRIED_TITLES = ("miss", "mademoiselle", "mlle")
 
 
 def _title_kind(name: str) -> str:
@@ -371,7 +264,7 @@ def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
 
 
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
-_ENDS_IN_TITLE = re.compile(rf"\b(?:{_TITLE_RE})\.?\s+$")
+_ENDS_IN_TITLE = re.compile(rf"\b(?:{TITLE_RE})\.?\s+$")
 
 
 def _first_person(segments: list[Segment]) -> tuple[bool, str, str]:
@@ -456,8 +349,6 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     stats = _WordStats(text)
     counts = Counter({name: n for name, n in counts.items() if not stats.common_word(name)})
     if known:
-        from audiobook.attribution import Roster
-
         roster = Roster(known)
         counts = Counter({name: n for name, n in counts.items()
                           if roster.lookup(name) is None
@@ -491,3 +382,40 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
         char.gender = gender
     characters.sort(key=lambda c: (-c.lines, c.name))
     return characters
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
+
+
+def infer_narrator(text: str, segments: list[Segment], roster: Roster) -> str | None:
+    """The first-person narrator's character: named in others' speech, not in narration.
+
+    A first-person narrator is "I" in the narration, so their name turns up
+    almost only inside quotes, where others address them.
+    """
+    narration_words = first_person = 0
+    spans_narr, spans_dia = [], []
+    for seg in segments:
+        if seg.kind == "narration":
+            narration_words += seg.text.count(" ") + 1
+            first_person += len(_FIRST_PERSON.findall(seg.text))
+            spans_narr.append((seg.start, seg.end))
+        elif seg.kind == "dialogue":
+            spans_dia.append((seg.start, seg.end))
+    if narration_words == 0 or first_person / narration_words < 0.01:
+        return None
+    index = MentionIndex(text, roster)
+    in_dialogue: dict[str, int] = {}
+    in_narration: dict[str, int] = {}
+    for spans, counts in ((spans_dia, in_dialogue), (spans_narr, in_narration)):
+        for start, end in spans:
+            for m in index.within(start, end):
+                counts[m.name] = counts.get(m.name, 0) + 1
+    best, best_score = None, 0.0
+    for name, n in in_dialogue.items():
+        if n < 3:
+            continue
+        score = n / (1 + in_narration.get(name, 0)) ** 2
+        if score > best_score:
+            best, best_score = name, score
+    return best if best_score >= 1.0 else None

@@ -10,27 +10,27 @@ not the narrator ("I" is always the narrator's character).
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from audiobook import ranker
-from audiobook.characters import (
-    ARTICLES,
-    MALE_TITLES,
+from audiobook.attribution.characters import infer_narrator
+from audiobook.attribution.lexicon import (
+    ADDRESS_WORDS,
+    FEMALE_NOUNS,
+    KIN_GENDER,
+    MALE_NOUNS,
     SPEECH_VERBS,
-    STOPWORDS,
-    TITLES,
-    Character,
-    gender_from_title,
-    split_title,
 )
-from audiobook.segmenter import NARRATOR, Segment
-
-UNKNOWN = "unknown"
-"""Speaker of a quote nobody could be found for."""
+from audiobook.attribution.names import Mention, MentionIndex, Roster, possessive
+from audiobook.attribution.quotes import (
+    UNKNOWN,
+    quote_ends_open,
+    spoken_to,
+    text_from_segments,
+)
+from audiobook.segmenter import Segment
 
 CONVERSATION_GAP_PARAGRAPHS = 2
 """Narration-only paragraphs after which a conversation is taken to be over."""
@@ -38,21 +38,12 @@ LONG_NARRATION_WORDS = 60
 """A narration paragraph at least this long also ends the conversation."""
 RECENT_MENTIONS = 12
 """How many recently mentioned characters pronouns may refer to."""
-
 _PRONOUN = re.compile(r"\b([Hh]e|[Ss]he|I|[Tt]hey)\b")
-_MALE_NOUNS = ("man", "gentleman", "boy", "lad", "fellow", "husband", "father", "son",
-               "brother", "uncle", "nephew", "king", "prince", "lord", "gentlemen")
-_FEMALE_NOUNS = ("woman", "lady", "girl", "lass", "wife", "mother", "daughter", "sister",
-                 "aunt", "niece", "queen", "princess", "maid", "widow")
 _DESCRIPTION = re.compile(r"\b(?:the|his|her|their|my|our|your|a|an|this|that)\s+"
-                          r"(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(_MALE_NOUNS + _FEMALE_NOUNS)
+                          r"(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(MALE_NOUNS + FEMALE_NOUNS)
                           + r")\b", re.IGNORECASE)
 """`the old man`, `his wife`: a person described by a gendered noun, not named."""
-_KIN_GENDER = {"wife": "female", "mother": "female", "sister": "female", "daughter": "female",
-               "aunt": "female", "niece": "female", "lady": "female",
-               "husband": "male", "father": "male", "brother": "male", "son": "male",
-               "uncle": "male", "nephew": "male"}
-_KIN = re.compile(r"(his|her)\s+(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(_KIN_GENDER) + r")\b",
+_KIN = re.compile(r"(his|her)\s+(?:[a-z][\w-]*\s+){0,2}?(" + "|".join(KIN_GENDER) + r")\b",
                   re.IGNORECASE)
 """`his wife`, `her aunt`: someone described by kinship to a person just mentioned."""
 KIN_WINDOW = 1500
@@ -69,8 +60,6 @@ def _kin_relation(kin: re.Match) -> str | None:
     return noun
 
 
-_MARRIED_TITLES = {"mrs", "lady", "madame", "mme"}
-"""Titles of a married woman: a wife or mother goes by her husband's name with one."""
 GENDER_WORDS = {"he": "male", "she": "female", "man": "male", "woman": "female"}
 """Subject words that stand for someone of a gender: pronouns and descriptions."""
 _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
@@ -81,289 +70,41 @@ _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|Oh|dear|my)\s+)$",
                               re.IGNORECASE)
 _VOCATIVE_AFTER = re.compile(r"(?!['\u2019]s\b)\s*[,.!?;\u2014_\"'\u201d\u2019-]")
-_DETERMINERS = ("his", "her", "their", "my", "our", "your")
-_RANK_TITLES = {"dr": "doctor", "doctor": "doctor", "count": "count", "countess": "countess",
-                "baron": "baron", "duke": "duke", "duchess": "duchess", "king": "king",
-                "queen": "queen", "prince": "prince", "princess": "princess",
-                "captain": "captain", "commander": "commander", "colonel": "colonel",
-                "professor": "professor", "inspector": "inspector", "sergeant": "sergeant",
-                "lieutenant": "lieutenant", "admiral": "admiral", "judge": "judge",
-                "detective": "detective", "lord": "lord"}
-"""Titles that also name their bearer as `the <title>` (`the Count` for Count Orlov);
-not Mr. or Miss, nor words that are common nouns too (`the general`, `the major`)."""
-_CLOSE_MARK = "\"'\u201d\u2019"
-_ADDRESS_WORDS = frozenset(("sir", "madam", "madame", "ma'am", "miss", "mister", "mistress"))
-"""Words anyone is called by (`my dear Sir`): as a vocative, never a character's name."""
+NEARBY_PARAGRAPHS = 3
+"""Characters named this many paragraphs back (and one ahead) are candidates."""
+SCENE_UTTERANCES = 10
+"""Tags this many utterances before and after one show who talks in its scene."""
 
 
 @dataclass
-class Mention:
-    """A name (or alias) of a character found in the text."""
+class Context:
+    """Book-wide facts the features need besides the utterance's own evidence."""
 
-    start: int
-    """Offset of the mention in `Book.text`."""
-    end: int
-    """Offset just past it."""
-    name: str
-    """Canonical name of the character."""
-
-
-@dataclass
-class Roster:
-    """Name lookup for the characters of a book."""
-
-    characters: list[Character]
-    """Everyone who may speak."""
-    narrator: str | None = None
-    """Character who narrates in the first person (`I said`), if any."""
-    by_name: dict[str, Character] = field(default_factory=dict)
-    """Lower-cased names and aliases (and unambiguous short forms) to characters."""
-
-    def __post_init__(self) -> None:
-        exact: dict[str, Character] = {}
-        derived: dict[str, set[str]] = {}
-        chars = {c.name: c for c in self.characters}
-        # Main names first: another entry's alias never takes a character's own name.
-        for char in self.characters:
-            for key in _variants(char.name):
-                exact.setdefault(key.lower(), char)
-        for char in self.characters:
-            for form in char.names():
-                for key in _variants(form):
-                    exact.setdefault(key.lower(), char)
-            for form in char.names():
-                for key in _short_forms(form):
-                    derived.setdefault(key.lower(), set()).add(char.name)
-        self.by_name = dict(exact)
-        for key, owners in derived.items():
-            if key not in exact and len(owners) == 1:
-                self.by_name[key] = chars[next(iter(owners))]
-        for char in self.characters:
-            if char.gender not in ("male", "female"):
-                for form in char.names():
-                    guess = gender_from_title(form)
-                    if guess != "unknown":
-                        char.gender = guess
-                        break
-        self._by_canonical = {c.name: c for c in self.characters}
-        self._patterns = _mention_patterns(self.by_name)
-        # (surname, title) of every titled or full name: kin share a surname.
-        self.surnames: dict[str, set[tuple[str, str | None]]] = {}
-        for char in self.characters:
-            for form in char.names():
-                title, bare = split_title(_norm_key(form))
-                words = bare.split()
-                if words and (title or len(words) >= 2) and words[-1][:1].isupper() and (
-                        words[-1].lower() not in TITLES):
-                    self.surnames.setdefault(char.name, set()).add((words[-1].lower(), title))
-        # Titles each character goes by (`mrs`, `aunt`): what kin they may be.
-        self.titles = {c.name: {t for t in (split_title(_norm_key(f))[0] for f in c.names())
-                                if t} for c in self.characters}
-        self._found: tuple[str, list[Mention]] | None = None
-
-    def lookup(self, mention: str) -> Character | None:
-        """The character a mention names: whole, without title or article, or a short form."""
-        key = _norm_key(mention).lower()
-        for candidate in (key, _strip_article(key)):
-            if candidate in self.by_name:
-                return self.by_name[candidate]
-        _, bare = split_title(key)
-        return self.by_name.get(bare)
-
-    def kin(self, of: str, relation: str) -> str | None:
-        """The one character who is `of`'s wife, father, sister... by a shared surname
-        (see `kin_fit`); None unless exactly one character fits."""
-        found = [c.name for c in self.characters if self.kin_fit(of, c.name, relation) == 2]
-        return found[0] if len(found) == 1 else None
-
-    def kin_fit(self, of: str | None, name: str, relation: str) -> int:
-        """How well `name` fits as `of`'s `relation`: -1 not at all (wrong gender, the
-        owner, a title that rules it out), 0 possibly, 1 by title (a married woman for a
-        wife), 2 by name (shares the owner's surname with a fitting title, or `Aunt`
-        for an aunt).
-
-        A wife or mother has a married woman's title (Mrs.), a husband or father a
-        man's title (Mr.), a sister or daughter not a married title. A married woman's
-        surname is her husband's: it makes kin of her husband and children only.
-        """
-        char = self._by_canonical.get(name)
-        if char is None or name == of or char.gender != _KIN_GENDER[relation]:
-            return -1
-        titles = self.titles.get(name, set())
-        married = bool(titles & _MARRIED_TITLES)
-        if relation in ("wife", "mother") and titles and not married:
-            return -1  # `Miss Ames` is nobody's wife
-        if relation in titles:
-            return 1  # `Aunt Ida` for her aunt
-        owned = self.surnames.get(of or "", set())
-        names = {surname for surname, _ in owned}
-        if relation not in ("husband", "son", "daughter"):
-            # Her name as a married woman (with or without the title) is not her father's.
-            names -= {surname for surname, title in owned if title in _MARRIED_TITLES}
-        shared = {title for surname, title in self.surnames.get(name, ()) if surname in names}
-        if shared:
-            if relation in ("wife", "mother"):
-                fits = bool(shared & _MARRIED_TITLES)
-            elif relation in ("husband", "father"):
-                fits = any(t is not None and t in MALE_TITLES for t in shared)
-            elif relation in ("sister", "daughter"):
-                fits = not shared & _MARRIED_TITLES
-            else:
-                fits = relation in ("brother", "son")
-            if fits:
-                return 2
-        return 1 if relation in ("wife", "mother") and married else 0
-
-    def married_couple(self, one: str, other: str) -> bool:
-        """Whether a man and a woman share a surname, she with a married title."""
-        genders = {self.gender(one), self.gender(other)}
-        if genders != {"male", "female"}:
-            return False
-        shared = ({s for s, _ in self.surnames.get(one, ())}
-                  & {s for s, _ in self.surnames.get(other, ())})
-        return any(title in _MARRIED_TITLES for name in (one, other)
-                   for surname, title in self.surnames.get(name, ()) if surname in shared)
-
-    def gender(self, name: str) -> str:
-        """`male`, `female` or `unknown` for a canonical name."""
-        # By the canonical name itself: `Mrs. Hall` is keyed `mrs hall` in by_name.
-        char = self._by_canonical.get(name) or self.lookup(name)
-        return char.gender if char else "unknown"
-
-    def mentions(self, text: str) -> list[Mention]:
-        """Every mention of a character in `text`, in order."""
-        if self._found is not None and self._found[0] is text:
-            return list(self._found[1])  # the same book again (narrator inference, walk)
-        found = []
-        if not self._patterns:
-            return found
-        pos = 0
-        # One small pattern per first letter, tried only at word starts: the same
-        # matches as one big alternation, many times faster on a large cast.
-        for start in _WORD_START.finditer(text):
-            at = start.start()
-            if at < pos:
-                continue
-            pattern = self._patterns.get(text[at].lower())
-            m = pattern.match(text, at) if pattern is not None else None
-            if m is None:
-                continue
-            pos = m.end()
-            if not _looks_like_name(m.group(0)):
-                continue
-            char = self.lookup(m.group(0))
-            if char is not None:
-                found.append(Mention(m.start(), m.end(), char.name))
-        self._found = (text, found)
-        return list(found)
+    narrator: str | None
+    """First-person narrator's character, if any."""
+    genders: dict[str, str]
+    """Canonical name -> `male`, `female` or `unknown`."""
+    paragraph_names: dict[int, list[str]]
+    """Paragraph index -> characters named anywhere in it, in order."""
+    narration_text: dict[int, str]
+    """Paragraph index -> its narration (outside the quotes)."""
+    quote_names: dict[int, list[str]]
+    """Utterance index -> characters named inside it."""
+    narration_names: dict[int, list[str]] = field(default_factory=dict)
+    """Paragraph index -> characters named in its narration, in order."""
+    tag_counts: Counter = field(default_factory=Counter)
+    """Quotes whose speech tag names each character, over the whole book."""
+    scene_tags: dict[int, Counter] = field(default_factory=dict)
+    """Utterance index -> tags of the utterances around it (the scene's talkers)."""
+    counts: Counter = field(default_factory=Counter)
+    """Mentions per character over the whole book."""
+    total: int = 0
+    """All mentions (set once `counts` is filled)."""
+    spoken_to: dict[int, tuple[bool, bool]] = field(default_factory=dict)
+    """Utterance index -> whether it calls its listener `sir`, and `ma'am` (see `spoken_to`)."""
 
 
-def _norm_key(name: str) -> str:
-    return " ".join(name.replace(".", " ").split())
-
-
-def _strip_article(key: str) -> str:
-    first, _, rest = key.partition(" ")
-    return rest if first in ARTICLES and rest else key
-
-
-def _variants(form: str) -> list[str]:
-    """Spellings that surely mean this form: itself, without its article."""
-    key = _norm_key(form)
-    out = [key]
-    stripped = _strip_article(key.lower())
-    if stripped != key.lower():
-        out.append(stripped)
-    return out
-
-
-def _short_forms(form: str) -> list[str]:
-    """Shorter names a form may go by: without title, first name, surname, title + surname."""
-    key = _norm_key(form)
-    title, bare = split_title(key)
-    words = bare.split()
-    if not words or "," in bare or any(w in STOPWORDS or not w[:1].isupper()
-                                       or w.lower().endswith(("'s", "\u2019s")) for w in words):
-        # A description (`Inspector In Uniform`, `A Small, Dark Man`, `Ida's Aunt`), not
-        # a name: `Ida's` alone is Ida.
-        return []
-    out = []
-    if title:
-        out.append(bare)
-        if title in _RANK_TITLES:
-            out.append(f"the {_RANK_TITLES[title]}")
-    if len(words) >= 2:
-        first, last = words[0], words[-1]
-        if first[:1].isupper() and first.lower() not in TITLES:
-            out.append(first)
-        if last[:1].isupper():
-            out.append(last)
-            if title:
-                out.append(f"{title} {last}")
-        if title and first[:1].isupper():
-            out.append(f"{title} {first}")
-    return [o for o in out if len(o) > 1 and o.lower() not in ARTICLES]
-
-
-_WORD_START = re.compile(r"(?<![\w'])\w")
-
-
-def _mention_patterns(by_name: dict[str, Character]) -> dict[str, re.Pattern]:
-    """Per first letter, one regex for the names starting with it: titles with or
-    without a full stop, line breaks between words, longest name first."""
-    parts: dict[str, list[str]] = {}
-    for key in sorted(by_name, key=len, reverse=True):
-        pieces = [re.escape(word) + (r"\.?" if word in TITLES else "") for word in key.split()]
-        if pieces:
-            parts.setdefault(key[0].lower(), []).append(r"\s+".join(pieces))
-    return {first: re.compile(r"(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
-            for first, alts in parts.items()}
-
-
-def _looks_like_name(found: str) -> bool:
-    """A bare name must be capitalized (`Hope`, not `hope`); descriptions need not be."""
-    words = found.split()
-    head = [w for w in words if w.lower() not in ARTICLES]
-    return (any(w[:1].isupper() for w in head) or len(words) >= 3
-            or len(words) == 2 and words[0].lower() in ARTICLES + _DETERMINERS)
-
-
-# --- the book, indexed --------------------------------------------------------------
-
-
-@dataclass
-class _Paragraph:
-    """A paragraph holding at least one quote, with what attribution needs about it."""
-
-    index: int
-    segments: list[Segment]
-    speaker: str | None = None
-    addressed: list[str] = field(default_factory=list)
-
-
-class _Index:
-    """Mentions and pronouns located by offset, for quick lookup per segment."""
-
-    def __init__(self, text: str, roster: Roster) -> None:
-        self.text = text
-        self.mentions = roster.mentions(text)
-        self.starts = [m.start for m in self.mentions]
-
-    def within(self, start: int, end: int) -> list[Mention]:
-        i = bisect.bisect_left(self.starts, start)
-        out = []
-        while i < len(self.mentions) and self.mentions[i].start < end:
-            if self.mentions[i].end <= end:
-                out.append(self.mentions[i])
-            i += 1
-        return out
-
-    def named(self, start: int, end: int) -> list[Mention]:
-        """The mentions within, but not a possessive (`Mara's boat` is about the boat)."""
-        return [m for m in self.within(start, end) if not _possessive(self.text, m.end)]
-
-
-def _subjects(text: str, start: int, end: int, index: _Index) -> list[tuple[int, str]]:
+def _subjects(text: str, start: int, end: int, index: MentionIndex) -> list[tuple[int, str]]:
     """(offset, name or pronoun) of the character words in text[start:end], in order."""
     found = [(m.start, m.name) for m in index.named(start, end)]
     for m in _PRONOUN.finditer(text, start, end):
@@ -371,7 +112,7 @@ def _subjects(text: str, start: int, end: int, index: _Index) -> list[tuple[int,
     for m in _DESCRIPTION.finditer(text, start, end):
         if not any(m.start() <= at < m.end() for at, _ in found):
             noun = m.group(1).lower()
-            found.append((m.start(), "man" if noun in _MALE_NOUNS else "woman"))
+            found.append((m.start(), "man" if noun in MALE_NOUNS else "woman"))
     found.sort()
     return found
 
@@ -388,10 +129,6 @@ def _opens_clause(text: str, seg_start: int, at: int) -> bool:
     words = before.split()
     # The window may cut a word in two: a lone word counts only from the segment start.
     return words[-1].lower() in _CLAUSE_OPENERS and (len(words) >= 2 or at - 12 <= seg_start)
-
-
-def _possessive(text: str, end: int) -> bool:
-    return text.startswith(("'s", "\u2019s"), end)
 
 
 def _clause_after(text: str, start: int, end: int) -> int:
@@ -414,7 +151,7 @@ _SUBORDINATE = re.compile(r"[\s_(\u2014-]*(?:before|when|while|as|after|though|a
                           r"since|till|until|once)\b[^,]*,", re.IGNORECASE)
 
 
-def _subject_before_verb(text: str, start: int, verb: int, index: _Index
+def _subject_before_verb(text: str, start: int, verb: int, index: MentionIndex
                          ) -> tuple[int, str] | None:
     """Subject of a speech verb: the first name or pronoun of the last coordinated
     piece before it that has one (`X protested, and Lydia exclaimed`), past a
@@ -454,7 +191,7 @@ _HEARD_BEFORE_VERB = re.compile(r"\b(?:hear|heard|hearing|overhear|overheard)\s+
 """`...and hear her say`, `heard his voice saying`: the one heard is the speaker."""
 
 
-def _next_to_verb(text: str, start: int, verb: int, index: _Index) -> tuple[int, str] | None:
+def _next_to_verb(text: str, start: int, verb: int, index: MentionIndex) -> tuple[int, str] | None:
     """A name standing right before the verb (`Alice heard the King say`, `the Gryphon
     only answered`): the speaker, even when the clause began with someone else."""
     names = index.named(start, verb)
@@ -485,12 +222,6 @@ def _negated(words: list[re.Match], verb: re.Match) -> bool:
     before = words[at - 1].group(0).lower() if at else ""
     after = words[at + 1].group(0).lower() if at + 1 < len(words) else ""
     return before in _NEGATIONS or before.endswith("n't") or after == "nothing"
-
-
-def _quote_ends_open(seg: Segment) -> bool:
-    """Whether a quote ends in a way that invites a tag: `,"` `?"` `!"` `—"`."""
-    body = seg.text.rstrip().rstrip(_CLOSE_MARK).rstrip()
-    return body.endswith((",", "?", "!", "\u2014", "-", ":", ";"))
 
 
 @dataclass
@@ -558,7 +289,7 @@ class _Attributor:
         self.text = text
         self.roster = roster
         self.fixed = fixed or {}
-        self.index = _Index(text, roster)
+        self.index = MentionIndex(text, roster)
         self.recent: list[str] = []  # most recently mentioned last
         self.subjects: list[str] = []  # recent sentence subjects, most recent last
         self.turns: list[str | None] = []  # speakers of the current conversation
@@ -694,7 +425,7 @@ class _Attributor:
                 relation = _kin_relation(kin)
                 if relation is None:
                     continue
-                gender = _KIN_GENDER[relation]
+                gender = KIN_GENDER[relation]
                 start = _clause_before(self.text, seg.start, kin.start())
                 if not any((GENDER_WORDS.get(who) or self.roster.gender(who)) == gender
                            for _, who in _subjects(self.text, start, kin.start(), self.index)):
@@ -755,7 +486,7 @@ class _Attributor:
         text = self.text
         start = seg.start
         first = text[start:start + 1]
-        if not (_quote_ends_open(quote) or first.islower()):
+        if not (quote_ends_open(quote) or first.islower()):
             return None
         end = _clause_after(text, start, seg.end)
         owner = self.possessive_tag(start, end)
@@ -797,7 +528,7 @@ class _Attributor:
         names = self.index.within(m.end(), min(end, m.end() + 60))
         if not names or _WORD.findall(self.text, m.end(), names[0].start)[1:]:
             return None  # the name must come first (`the` before it is fine)
-        if m.group(1) is None and not _possessive(self.text, names[0].end):
+        if m.group(1) is None and not possessive(self.text, names[0].end):
             return None
         self.tag_word, self.tag_at, self.tag_options = names[0].name, -1, []
         return names[0].name
@@ -867,7 +598,7 @@ class _Attributor:
                 after = text[m.end:m.end + 2]
                 if _VOCATIVE_BEFORE.search(before) and _VOCATIVE_AFTER.match(after) and (
                         m.name not in names) and (
-                        text[m.start:m.end].rstrip(".").lower() not in _ADDRESS_WORDS):
+                        text[m.start:m.end].rstrip(".").lower() not in ADDRESS_WORDS):
                     names.append(m.name)
         return names
 
@@ -1025,33 +756,12 @@ class _Attributor:
             self.addressed = []
 
 
-def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
-              learned: bool = True, fixed: dict[int, str] | None = None) -> None:
-    """Fill in the speaker of every dialogue segment, in place.
-
-    `text` is the book's text (the segments' offsets point into it); without
-    it the text is rebuilt from the segments' own text. The rules run first;
-    then, unless `learned` is False, the ranker picks among the candidates
-    their evidence points to. `fixed` maps utterances (`Segment.quote`) to the
-    speaker a user gave them: fixed evidence, from which the untagged lines
-    after them take turns.
-    """
-    evidence, context = rule_evidence(segments, roster, text, fixed)
-    model = ranker.load_model() if learned else None
-    if model is None:
-        return
-    for ev, (who, p) in zip(evidence, ranker.decode(evidence, context, model), strict=True):
-        for seg in ev.segments:
-            seg.speaker = who
-            seg.confidence = round(p, 3)
-
-
 def rule_evidence(segments: list[Segment], roster: Roster, text: str | None = None,
                   fixed: dict[int, str] | None = None
-                  ) -> tuple[list[Evidence], ranker.Context]:
+                  ) -> tuple[list[Evidence], Context]:
     """Attribute by the rules alone (in place) and return what they saw per utterance."""
     if text is None:
-        text = _text_from_segments(segments)
+        text = text_from_segments(segments)
     if roster.narrator is None:
         roster.narrator = infer_narrator(text, segments, roster)
     walker = _Attributor(text, roster, fixed)
@@ -1214,13 +924,13 @@ def _link_following(evidence: list[Evidence]) -> None:
             ev.following.append(nxt.tag if ok else None)
 
 
-def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ranker.Context:
+def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> Context:
     roster = walker.roster
-    ctx = ranker.Context(roster.narrator, {c.name: c.gender for c in roster.characters},
+    ctx = Context(roster.narrator, {c.name: c.gender for c in roster.characters},
                          {}, {}, {})
     wanted = set()
     for ev in walker.evidence:
-        wanted.update(range(ev.paragraph - ranker.NEARBY_PARAGRAPHS, ev.paragraph + 2))
+        wanted.update(range(ev.paragraph - NEARBY_PARAGRAPHS, ev.paragraph + 2))
     for index in wanted.intersection(by_paragraph):
         segs = by_paragraph[index]
         ctx.paragraph_names[index] = [
@@ -1231,10 +941,10 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
     for ev in walker.evidence:
         ctx.quote_names[ev.quote] = [m.name for seg in ev.segments
                                      for m in walker.index.within(seg.start, seg.end)]
-        ctx.spoken_to[ev.quote] = ranker.spoken_to(" ".join(seg.text for seg in ev.segments))
+        ctx.spoken_to[ev.quote] = spoken_to(" ".join(seg.text for seg in ev.segments))
     tags = [ev.tag if ev.tag else None for ev in walker.evidence]
     ctx.tag_counts = Counter(t for t in tags if t)
-    window = ranker.SCENE_UTTERANCES
+    window = SCENE_UTTERANCES
     scene: Counter = Counter(t for t in tags[:window] if t)
     for i, ev in enumerate(walker.evidence):
         # Slide the window [i - window, i + window], leaving out the utterance itself.
@@ -1249,63 +959,3 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> ran
     ctx.counts = Counter(m.name for m in walker.index.mentions)
     ctx.total = sum(ctx.counts.values())
     return ctx
-
-
-def _text_from_segments(segments: list[Segment]) -> str:
-    end = max((s.end for s in segments), default=0)
-    chars = [" "] * end
-    for seg in segments:
-        chars[seg.start:seg.end] = seg.text
-    return "".join(chars)
-
-
-_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
-
-
-def infer_narrator(text: str, segments: list[Segment], roster: Roster) -> str | None:
-    """The first-person narrator's character: named in others' speech, not in narration.
-
-    A first-person narrator is "I" in the narration, so their name turns up
-    almost only inside quotes, where others address them.
-    """
-    narration_words = first_person = 0
-    spans_narr, spans_dia = [], []
-    for seg in segments:
-        if seg.kind == "narration":
-            narration_words += seg.text.count(" ") + 1
-            first_person += len(_FIRST_PERSON.findall(seg.text))
-            spans_narr.append((seg.start, seg.end))
-        elif seg.kind == "dialogue":
-            spans_dia.append((seg.start, seg.end))
-    if narration_words == 0 or first_person / narration_words < 0.01:
-        return None
-    index = _Index(text, roster)
-    in_dialogue: dict[str, int] = {}
-    in_narration: dict[str, int] = {}
-    for spans, counts in ((spans_dia, in_dialogue), (spans_narr, in_narration)):
-        for start, end in spans:
-            for m in index.within(start, end):
-                counts[m.name] = counts.get(m.name, 0) + 1
-    best, best_score = None, 0.0
-    for name, n in in_dialogue.items():
-        if n < 3:
-            continue
-        score = n / (1 + in_narration.get(name, 0)) ** 2
-        if score > best_score:
-            best, best_score = name, score
-    return best if best_score >= 1.0 else None
-
-
-def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:
-    """Count lines and words per character from attributed segments, in place."""
-    by_name = {c.name: c for c in characters}
-    for char in characters:
-        char.lines = char.words = 0
-    for seg in segments:
-        if seg.kind == "dialogue" and seg.speaker in by_name:
-            by_name[seg.speaker].lines += 1
-            by_name[seg.speaker].words += len(seg.text.split())
-
-
-__all__ = ["NARRATOR", "UNKNOWN", "Evidence", "Mention", "Roster", "attribute",
-           "infer_narrator", "rule_evidence", "speaker_stats"]
