@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from audiobook.book import Book, Paragraph
+from audiobook.lexicon import SPEECH_VERBS
 
 NARRATOR = "narrator"
 """Speaker name of every non-dialogue segment."""
@@ -20,7 +21,11 @@ NARRATOR = "narrator"
 _WORDLIKE = re.compile(r"\w")
 _OPEN_DOUBLE = "\u201c"
 _CLOSE_DOUBLE = "\u201d"
-_MARKS = "\"'\u201c\u201d\u2018\u2019"
+_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+_PAIRS = {"double": (_OPEN_DOUBLE, _CLOSE_DOUBLE), "guillemets": ("\u00ab", "\u00bb"),
+          "guillemets-reversed": ("\u00bb", "\u00ab")}
+"""Opening and closing marks of each style of double quotation marks."""
+_OPENING_MARKS = "\"'\u201c\u2018\u00ab\u00bb"
 
 
 @dataclass
@@ -75,11 +80,60 @@ def _elision(text: str, i: int) -> bool:
     return bool(m and m.group(0).lower() in ELISIONS and not text[i + 1 + m.end():][:1].isalpha())
 
 
+_GUILLEMET_OPEN = re.compile(r"(?:^|(?<=\s))([\u00ab\u00bb])\s?\w")
+"""A guillemet before a word after a space: the opening mark (`« Où ?` or `»Wo?`)."""
+
+
 def quote_style(text: str) -> str:
-    """`double` or `single`: which marks open the book's quotations (`'` in British style)."""
+    """Which marks open the book's quotations: `double`, `single` (British style),
+    `guillemets` (`« »`) or `guillemets-reversed` (`» «`, as German and Danish print them)."""
     doubles = len(_DOUBLE_MARKS.findall(text))
+    opens = [m.group(1) for m in _GUILLEMET_OPEN.finditer(text)]
+    if len(opens) > doubles:
+        return "guillemets" if opens.count("\u00ab") >= opens.count("\u00bb") else (
+            "guillemets-reversed")
     singles = sum(1 for m in _SINGLE_OPEN.finditer(text) if not _elision(text, m.start()))
     return "single" if singles > doubles else "double"
+
+
+_DASHES = "\u2014\u2015\u2013"
+_VERBS = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+_DASH_OPENER = re.compile(rf"(?:[{_DASHES}]|--)[ \t]*(?=\S)")
+"""A paragraph opened by a dash is a line of speech in the European style (`— Yes.`)."""
+DASH_STYLE_MIN_PARAGRAPHS = 3
+"""A book uses dash dialogue when at least this many paragraphs open with a dash."""
+_SUBJECT = r"(?:he|she|I|they|we|you|it|(?:[A-Z][\w.'\u2019-]*[ \t]+){1,3}?)"
+_DASH_TAG = re.compile(
+    rf"(?<=[,!?\u2026])[ \t]+(?={_SUBJECT}[ \t]*(?:\w+ly[ \t]+)?(?:{_VERBS})\b"
+    rf"|(?:{_VERBS})[ \t]+{_SUBJECT})"
+    rf"|[ \t]*[{_DASHES}][ \t]*(?=[a-z])")
+"""Where speech gives way to its tag: after `, ! ?` a subject and a speech verb (`— Back
+to barracks! he said`, `— Tell me, Rin said`, `said he`), or a dash before a lower-case
+word (`— Yes — said he — we go`)."""
+_TAG_END = re.compile(rf"[.!?\u2026](?=\s|$)|[ \t]*[{_DASHES}][ \t]*|$")
+
+
+def dash_paragraphs(text: str, paragraphs: list[Paragraph]) -> int:
+    """How many paragraphs open with a dash."""
+    return sum(1 for p in paragraphs if _DASH_OPENER.match(text, p.start, p.end))
+
+
+def dash_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spoken pieces of a paragraph opened by a dash: from the dash to its tag, then
+    on after the tag's sentence (`— Thanks, he cried. That will do.`)."""
+    spans = []
+    pos = start
+    while pos < end:
+        tag = _DASH_TAG.search(text, pos + 1, end)
+        if tag is None:
+            spans.append((pos, end))
+            break
+        spans.append((pos, tag.start()))
+        close = _TAG_END.search(text, tag.end(), end)
+        pos = close.end() if close is not None else end
+        while pos < end and text[pos].isspace():
+            pos += 1
+    return [(a, b) for a, b in spans if _WORDLIKE.search(text, a, b)]
 
 
 def single_quote_spans(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], bool]:
@@ -137,17 +191,19 @@ def quote_spans(text: str, start: int, end: int, style: str = "double"
     """
     if style == "single":
         return single_quote_spans(text, start, end)
+    opening, closing = _PAIRS.get(style, (_OPEN_DOUBLE, _CLOSE_DOUBLE))
+    marks = '"' + opening + closing if style == "double" else opening + closing
     spans: list[tuple[int, int]] = []
     open_at = -1
     for i in range(start, end):
         ch = text[i]
-        if ch not in '"\u201c\u201d':
+        if ch not in marks:
             continue
         if open_at < 0:
-            if ch == _CLOSE_DOUBLE and i > start and not text[i - 1].isspace():
+            if ch == closing and i > start and not text[i - 1].isspace():
                 continue  # a stray closing mark: not an opening
             open_at = i
-        elif ch == _OPEN_DOUBLE and text[i - 1].isspace():
+        elif ch == opening and text[i - 1].isspace():
             # A new opening mark while one is open: the first was never closed.
             spans.append((open_at, i))
             open_at = i
@@ -174,9 +230,14 @@ def segment_paragraph(
     text: str, para: Paragraph, chapter: int, index: int, first_quote: int,
     style: str = "double",
 ) -> tuple[list[Segment], int, bool]:
-    """Segments of one body paragraph; returns (segments, next quote id, left open)."""
-    spans, left_open = quote_spans(text, para.start, para.end, style)
-    spans = [(qs, qe) for qs, qe in spans if not _scare_quote(text, para, qs, qe)]
+    """Segments of one body paragraph; returns (segments, next quote id, left open).
+
+    `style` is a `quote_style`, or `dash` for a paragraph of dash dialogue."""
+    if style == "dash":
+        spans, left_open = dash_spans(text, para.start, para.end), False
+    else:
+        spans, left_open = quote_spans(text, para.start, para.end, style)
+        spans = [(qs, qe) for qs, qe in spans if not _scare_quote(text, para, qs, qe)]
     segments: list[Segment] = []
     pos = para.start
     quote = first_quote
@@ -262,6 +323,7 @@ def segment_book(book: Book) -> list[Segment]:
         index += 1
     quote = -1
     style = quote_style(text)
+    dashes = dash_paragraphs(text, [p for c in book.chapters for p in c.paragraphs])
     for chapter in book.chapters:
         for para in chapter.headings:
             segments.append(
@@ -278,10 +340,12 @@ def segment_book(book: Book) -> list[Segment]:
                 index += 1
                 continue
             before = quote
+            dash = dashes >= DASH_STYLE_MIN_PARAGRAPHS and bool(
+                _DASH_OPENER.match(text, para.start, para.end))
             found, quote, left_open = segment_paragraph(text, para, chapter.index, index, quote,
-                                                         style)
+                                                         "dash" if dash else style)
             if continued and found and found[0].kind == "dialogue" and (
-                    text[para.start] in "\"\u201c'\u2018"):
+                    text[para.start] in _OPENING_MARKS):
                 # Continuation of the previous paragraph's open quote: same utterance.
                 for seg in found:
                     if seg.quote == before + 1:

@@ -75,3 +75,35 @@ def test_a_quoted_word_inside_narration_is_read_by_the_narrator():
     segments = segment_book(parse_book(text))
     assert "".join(s.text for s in segments if s.paragraph == segments[0].paragraph) == (
         'Mara called the storm "a nuisance" and went in.')
+
+
+def test_guillemets_either_way_round():
+    text = ("Noor looked up.\n\n\u00ab Where is it? \u00bb asked Noor.\n\n"
+            "\u00abGone,\u00bb said Tam.")
+    assert quote_style(text) == "guillemets"
+    assert [t for _, t in dialogue(text)] == ["\u00ab Where is it? \u00bb", "\u00abGone,\u00bb"]
+    text = "Noor looked up.\n\n\u00bbWhere is it?\u00ab asked Noor.\n\n\u00bbGone\u00ab, said Tam."
+    assert quote_style(text) == "guillemets-reversed"
+    assert [t for _, t in dialogue(text)] == ["\u00bbWhere is it?\u00ab", "\u00bbGone\u00ab"]
+
+
+DASHED = ("Tam came down the stairs.\n\n"
+          "\u2014 Come up, Rin! Come up, you slow thing!\n\n"
+          "\u2015 Back to the boat! he said. We leave at dawn.\n\n"
+          "\u2013 Tell me, Tam, Rin said quietly.\n\n"
+          "\u2014 Yes \u2014 said he \u2014 we go now.")
+
+
+def test_dash_dialogue_runs_to_its_tag_and_on_after_it():
+    found = dialogue(DASHED)
+    assert [t for _, t in found] == [
+        "\u2014 Come up, Rin! Come up, you slow thing!",
+        "\u2015 Back to the boat!", "We leave at dawn.",
+        "\u2013 Tell me, Tam,",
+        "\u2014 Yes", "we go now."]
+    assert found[4][0] == found[5][0]  # `Yes — said he — we go`: one utterance
+
+
+def test_a_dash_or_two_in_plain_prose_is_no_dialogue():
+    text = "Tam came down.\n\n\u2014 and then the rain began.\n\nRin waited by the door."
+    assert dialogue(text) == []

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from audiobook.attribution.lexicon import (
+from audiobook.attribution.names import (
+    Character,
+    MentionIndex,
+    Roster,
+    clean_name,
+    gender_from_title,
+    split_title,
+)
+from audiobook.lexicon import (
     ARTICLES,
     RANKS,
     STOPWORDS,
@@ -14,14 +22,6 @@ from audiobook.attribution.lexicon import (
     TITLE_RE,
     TITLES,
     UNMARRIED_TITLES,
-)
-from audiobook.attribution.names import (
-    Character,
-    MentionIndex,
-    Roster,
-    clean_name,
-    gender_from_title,
-    split_title,
 )
 from audiobook.segmenter import Segment
 

@@ -16,19 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from audiobook.attribution.characters import infer_narrator
-from audiobook.attribution.lexicon import (
-    ADDRESS_WORDS,
-    FEMALE_NOUNS,
-    KIN_GENDER,
-    MALE_NOUNS,
-    SPEECH_VERBS,
-)
 from audiobook.attribution.names import Mention, MentionIndex, Roster, possessive
 from audiobook.attribution.quotes import (
     UNKNOWN,
     quote_ends_open,
     spoken_to,
     text_from_segments,
+)
+from audiobook.lexicon import (
+    ADDRESS_WORDS,
+    FEMALE_NOUNS,
+    KIN_GENDER,
+    MALE_NOUNS,
+    SPEECH_VERBS,
 )
 from audiobook.segmenter import Segment
 
@@ -486,7 +486,8 @@ class _Attributor:
         text = self.text
         start = seg.start
         first = text[start:start + 1]
-        if not (quote_ends_open(quote) or first.islower()):
+        # `»Gone«, said Tam`: German print puts the comma after the closing mark.
+        if not (quote_ends_open(quote) or first.islower() or first in ",\u2014"):
             return None
         end = _clause_after(text, start, seg.end)
         owner = self.possessive_tag(start, end)

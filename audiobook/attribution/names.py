@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from audiobook.attribution.lexicon import (
+from audiobook.lexicon import (
     ARTICLES,
     DETERMINERS,
     FEMALE_TITLES,
