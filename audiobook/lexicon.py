@@ -35,9 +35,13 @@ SPEECH_VERBS = frozenset("""
 """.split())
 
 TITLE_RE = "|".join(t.capitalize() for t in sorted(TITLES, key=len, reverse=True))
+UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+NAME_WORD = rf"[{UPPER}][{LOWER}]+(?:[{UPPER}][{LOWER}]+)?(?:[-'\u2019][{UPPER}]?[{LOWER}]+)*"
+"""A capitalised word of a name: `Ada`, `Zoë`, `McChesney`, `O'Hara`, `Jean-Luc`."""
 NAME_PATTERN = (
-    rf"(?:[Tt]he\s+)?(?:(?:{TITLE_RE})\.?\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
-    r"(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)?"
+    rf"(?:[Tt]he\s+)?(?:(?:{TITLE_RE})\.?\s+)?{NAME_WORD}"
+    rf"(?:\s+(?:[{UPPER}]\.\s*)?{NAME_WORD})?"
 )
 # A title of rank or office alone after the article names someone too (`the count`,
 # `the Duchess`); kin words and forms of address do not (`the father`, `the lady`).
@@ -51,6 +55,14 @@ TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN}|{_TITLE_AL
 TAG_BEFORE = re.compile(rf"({NAME_PATTERN}|{_TITLE_ALONE})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
 
 # Capitalized words that are not names even when they stand next to a speech verb.
+FUNCTION_WORDS = frozenset("""
+    I He She It They We You Me Him Us Them The A An And But Or Nor If Then This That These
+    Those There Here Why What Who Whom Whose Where When How Which His Her Hers Their Our My
+    Your Its Not Now So Yet As At By For From In Into Of On To With Upon After Before While
+    Once Is Are Was Were Be Been Am Do Did Does Would Should Could Might Must Shall Let
+""".split())
+"""Closed-class words, never a name; other capitalised words are judged by how the text
+uses them (`Will`, `Rose` and `May` are names too)."""
 STOPWORDS = frozenset("""
     I He She It They We You The A An And But Or If Then This That These Those There Here
     Yes No Oh Ah Well Why What Who Whom Whose Where When How His Her Their Our My Your

@@ -103,12 +103,17 @@ def read_cast(path: Path | None, engine: str = "pyttsx3") -> Cast:
     return load_cast(path, _EngineVoiceIds(engine))
 
 
+def cast_roster(book: Book, segments: list[Segment], cast: Cast) -> Roster:
+    """Who may speak: the cast file's characters and those found in the text (the cast
+    gains them)."""
+    merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
+    return Roster(cast.to_characters(), narrator=cast.narrator_character)
+
+
 def analyse(book: Book, cast: Cast) -> list[Segment]:
     """Segments with speakers; the cast gains the characters found in the text."""
     segments = segment_book(book)
-    merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
-    roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
-    attribute(segments, roster, book.text)
+    attribute(segments, cast_roster(book, segments, cast), book.text)
     stats = cast.to_characters()
     speaker_stats(segments, stats)
     for char in stats:

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Train the speaker ranker (audiobook/speaker_model.json) on the annotated corpus.
+"""Train the speaker ranker (audiobook/attribution/speaker_model.json) on the annotated texts.
 
 For every utterance the rules run first (`attribution.rule_evidence`); each
-candidate speaker gets the features of `audiobook.ranker`. The default model
-is gradient-boosted regression trees with a softmax over each utterance's
-candidates (Newton steps, histogram splits): the trees learn how the features
-combine (a pronoun tag that matches the speaker before last...). `--model
-linear` fits one weight per feature instead (conditional logit, L2).
-Leave-one-novel-out figures show how it does on a novel it never saw; the
-shipped model is then fit on all novels.
+candidate speaker gets the features of `audiobook.attribution.ranking`. The
+default model is gradient-boosted regression trees with a softmax over each
+utterance's candidates (Newton steps, histogram splits): the trees learn how the
+features combine (a pronoun tag that matches the speaker before last...).
+`--model linear` fits one weight per feature instead (conditional logit, L2).
 
-    .venv/bin/python tools/train_attribution.py [--corpus ../shared/corpus/pdnc] [--dry-run]
-        [--model trees|linear] [--no-loo]
+It learns from every text of both corpora (PDNC novels, LitBank openings), in both
+settings of the scorer (the cast given, and characters found from the text), and
+checks itself leaving whole texts out: the texts are dealt into --folds groups, and
+each group is scored by a model fit on the others. The shipped model is then fit
+on all texts. Our own stories (tests/stories) are never learned from.
+
+    .venv/bin/python tools/train_attribution.py [--corpus DIR ...] [--dry-run]
+        [--model trees|linear] [--folds 6] [--no-loo]
 
 Needs numpy (training only; the package scores with plain Python).
 """
@@ -29,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import DEFAULT_CORPUS, correct, gold_for_segments, load_corpus, run_rules  # noqa: E402
+from corpus import DEFAULT_CORPORA, gold_for_segments, load_corpus, run_rules  # noqa: E402
 
 from audiobook.attribution import ranking  # noqa: E402
 
@@ -47,21 +51,17 @@ MIN_HESSIAN = 10.0
 MAX_BINS = 32
 
 
-def extract(novel, folder: Path, cast_given: bool = True):
-    """Rule evidence of one novel and the gold quotes of each utterance.
-
-    Without the cast the characters are found from the text, as `audiobook
-    segment` does with no --voices; a found name is right when it is any
-    annotated alias of the speaker.
-    """
-    _, segments, _, evidence, ctx = run_rules(novel, folder, cast_given)
+def extract(t, cast_given: bool = True):
+    """Rule evidence of one text and the gold quotes of each utterance (those the
+    scorer counts in this setting)."""
+    _, segments, _, evidence, ctx = run_rules(t, cast_given)
     gold_by_segment: dict[int, list[dict]] = {}
-    for q, seg in gold_for_segments(novel, segments):
-        if seg is not None:
+    for q, seg in gold_for_segments(t, segments):
+        if seg is not None and not t.left_out(q, cast_given):
             gold_by_segment.setdefault(id(seg), []).append(q)
     quotes = [[q for seg in ev.segments for q in gold_by_segment.get(id(seg), [])]
               for ev in evidence]
-    return novel, evidence, ctx, quotes, cast_given
+    return t, evidence, ctx, quotes, cast_given
 
 
 def rows_for(ext, prior: list[str]):
@@ -70,7 +70,7 @@ def rows_for(ext, prior: list[str]):
     `prior` gives the speaker taken for each utterance by an earlier stage
     (the rules, or a first model): the turn-taking features read it.
     """
-    novel, evidence, ctx, quotes, cast_given = ext
+    t, evidence, ctx, quotes, cast_given = ext
     rows = []
     history: list[tuple[int, str]] = []
     for ev, qs, who in zip(evidence, quotes, prior, strict=True):
@@ -85,7 +85,7 @@ def rows_for(ext, prior: list[str]):
         # nothing for the trees to learn there.
         if gold and not ranking.named_tag(ev):
             probe = {"speaker": gold[0][0]}
-            hits = [j for j, c in enumerate(names) if correct(novel, probe, c, cast_given)]
+            hits = [j for j, c in enumerate(names) if t.correct(probe, c, cast_given)]
             label = hits[0] if hits else -1
         rows.append((names, feats, label, qs, who))
         history.append((ev.paragraph, who))
@@ -237,65 +237,86 @@ def _apply(tree, X) -> np.ndarray:
 
 
 def evaluate(ext, speakers: list[str]) -> Counter:
-    """Counts of gold quotes (total and right) per quote type."""
-    novel, _, _, quotes, cast_given = ext
+    """Counts of gold quotes (total and right) per quote type; the quotes the scorer
+    cannot match to a segment count as wrong."""
+    t, _, _, quotes, cast_given = ext
     tally: Counter = Counter()
     for qs, who in zip(quotes, speakers, strict=True):
         for q in qs:
-            kind = q["type"] if q["type"] in ("explicit", "anaphoric", "implicit") else "implicit"
+            kind = t.kind(q)
             tally[kind] += 1
-            tally[kind + "_right"] += correct(novel, q, who, cast_given)
+            tally[kind + "_right"] += t.correct(q, who, cast_given)
+    tally["unmatched"] += sum(not t.left_out(q, cast_given) for q in t.quotes) - sum(
+        len(qs) for qs in quotes)
     return tally
 
 
+KINDS = ("explicit", "anaphoric", "implicit", "unlabelled")
+
+
 def line(name: str, t: Counter) -> str:
-    n = sum(t[k] for k in ("explicit", "anaphoric", "implicit"))
-    r = sum(t[k + "_right"] for k in ("explicit", "anaphoric", "implicit"))
-    kinds = " ".join(f"{k} {t[k + '_right'] / max(t[k], 1):.3f}"
-                     for k in ("explicit", "anaphoric", "implicit"))
+    n = sum(t[k] for k in KINDS) + t["unmatched"]
+    r = sum(t[k + "_right"] for k in KINDS)
+    kinds = " ".join(f"{k} {t[k + '_right'] / t[k]:.3f}" for k in KINDS if t[k])
     return f"{name}: {r / max(n, 1):.3f} ({r}/{n})  {kinds}"
+
+
+def corpus_of(t) -> str:
+    return t.folder.parent.name
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPORA)
     ap.add_argument("--dry-run", action="store_true", help="report only; keep the model file")
     ap.add_argument("--model", choices=("trees", "linear"), default="trees")
-    ap.add_argument("--no-loo", action="store_true", help="skip leave-one-novel-out")
+    ap.add_argument("--folds", type=int, default=6, help="groups of texts left out in turn")
+    ap.add_argument("--no-loo", action="store_true", help="skip leaving texts out")
+    ap.add_argument("--quiet", action="store_true", help="totals only")
     args = ap.parse_args()
-    novels = load_corpus(args.corpus)
+    texts = load_corpus(args.corpus)
     # Both settings of the scorer: the cast given, and characters found from the text.
-    exts = {(nv.name, given): extract(nv, args.corpus, given)
-            for nv in novels for given in (True, False)}
-    loo = {True: Counter(), False: Counter()}
-    rules = {True: Counter(), False: Counter()}
-    fitted = {True: Counter(), False: Counter()}
+    exts = {(t.name, given): extract(t, given) for t in texts for given in (True, False)}
+    groups = sorted({corpus_of(t) for t in texts})
+    loo = {(c, g): Counter() for c in groups for g in (True, False)}
+    rules = {(c, g): Counter() for c in groups for g in (True, False)}
+    fitted = {(c, g): Counter() for c in groups for g in (True, False)}
     if not args.no_loo:
-        print("leave-one-novel-out (gold quotes matched as the scorer does):")
-        for nv in novels:
-            score, _ = fit([e for (other, _), e in exts.items() if other != nv.name], args.model)
-            for given in (True, False):
-                ext = exts[(nv.name, given)]
-                t = evaluate(ext, decode(ext, score))
-                loo[given].update(t)
-                rules[given].update(evaluate(ext, [ev.rule for ev in ext[1]]))
-                print("  " + line(f"{nv.name} {SETTING[given]}", t), flush=True)
+        # Texts dealt round-robin in each corpus, so every fold holds novels and openings.
+        fold = {}
+        for c in groups:
+            for i, t in enumerate(sorted((t for t in texts if corpus_of(t) == c),
+                                         key=lambda t: t.name)):
+                fold[t.name] = i % args.folds
+        for k in range(args.folds):
+            score, _ = fit([e for (name, _), e in exts.items() if fold[name] != k], args.model)
+            for t in texts:
+                if fold[t.name] != k:
+                    continue
+                for given in (True, False):
+                    ext = exts[(t.name, given)]
+                    tally = evaluate(ext, decode(ext, score))
+                    loo[(corpus_of(t), given)].update(tally)
+                    rules[(corpus_of(t), given)].update(evaluate(ext, [ev.rule for ev in ext[1]]))
+                    if not args.quiet:
+                        print("  " + line(f"{t.name} {SETTING[given]}", tally), flush=True)
     score, model = fit(list(exts.values()), args.model)
-    for (name, given), ext in exts.items():
-        t = evaluate(ext, decode(ext, score))
-        fitted[given].update(t)
-        print("  " + line(f"{name} {SETTING[given]} (all-novel fit)", t))
-    for given in (True, False):
-        if not args.no_loo:
-            print(line(f"LOO overall, {SETTING[given]}", loo[given]))
-            print(line(f"rules only, {SETTING[given]}", rules[given]))
-        print(line(f"all-novel fit, {SETTING[given]}", fitted[given]))
-    data = sorted({name for name, _ in exts})
+    for (_, given), ext in exts.items():
+        tally = evaluate(ext, decode(ext, score))
+        fitted[(corpus_of(ext[0]), given)].update(tally)
+    for c in groups:
+        for given in (True, False):
+            key = (c, given)
+            if not args.no_loo:
+                print(line(f"{c} texts left out, {SETTING[given]}", loo[key]))
+                print(line(f"{c} rules only, {SETTING[given]}", rules[key]))
+            print(line(f"{c} fit on all texts, {SETTING[given]}", fitted[key]))
     if not args.dry_run:
         body = ({"weights": [round(float(x), 4) for x in model]} if args.model == "linear"
                 else {"trees": model})
         ranking.MODEL_FILE.write_text(json.dumps({
-            "features": list(ranking.FEATURES), **body, "trained_on": data,
+            "features": list(ranking.FEATURES), **body,
+            "trained_on": sorted(f"{corpus_of(t)}/{t.name}" for t in texts),
         }, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {ranking.MODEL_FILE}")
     return 0

@@ -13,8 +13,10 @@ from audiobook.attribution.names import (
     gender_from_title,
     split_title,
 )
+from audiobook.attribution.people import name_forms, person_words, word_stats
 from audiobook.lexicon import (
     ARTICLES,
+    FUNCTION_WORDS,
     RANKS,
     STOPWORDS,
     TAG_AFTER,
@@ -38,7 +40,7 @@ def vocative_names(segments: list[Segment]) -> Counter:
             continue
         for m in _VOCATIVE.finditer(seg.text):
             name = clean_name(m.group(1))
-            if name and name.split()[-1] not in STOPWORDS:
+            if name and name.split()[-1] not in FUNCTION_WORDS:
                 counts[name] += 1
     return counts
 
@@ -248,9 +250,14 @@ def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
     form the tags use most; in a family sharing a surname (`Ada Hale`, `Mrs. Hale`), the
     first name when the text mostly uses it alone: the surname tells them apart no more;
     and `Mr. Hale` rather than `Hale` when there is a `Mrs. Hale` too."""
-    # A proper name beats a description (`Count Orsi`, `the Count`).
-    name = max(forms, key=lambda f: (not f.startswith("The "),
-                                     len(split_title(f)[1].split()) > 1, forms[f]))
+    # A proper name beats a description (`Count Orsi`, `the Count`), and a full name
+    # is printed without its title (`Elizabeth Bennet`, not `Miss Elizabeth Bennet`).
+    def rank(f: str) -> tuple:
+        title, bare = split_title(f)
+        full = len(bare.split()) > 1
+        return not f.startswith("The "), full, full and title is None, forms[f]
+
+    name = max(forms, key=rank)
     title, bare = split_title(name)
     words = bare.split()
     if title is None and bare in couples:
@@ -284,8 +291,8 @@ def _merge_narrator_names(groups: list[Counter], tags: Counter, segments: list[S
     by their first name and strangers by title and surname, and both turn up only
     inside quotes. When the name most often said that way is a first name (never
     after a title) and one titled surname stands out among the others said that
-    way, borne by no other character, they are the narrator's first name and
-    surname (`Jo Penn`).
+    way (said at least twice as often as any other), borne by no other character,
+    they are the narrator's first name and surname (`Jo Penn`).
     """
     candidates = [i for i, forms in enumerate(groups) if sum(forms.values()) >= 3
                   and sum(tags[f] for f in forms) <= 0.2 * sum(forms.values())]
@@ -321,13 +328,19 @@ def _merge_narrator_names(groups: list[Counter], tags: Counter, segments: list[S
                       if f.split()[-1] == surname]
             if " " not in surname and not others:
                 surnames.append(i)
-    surnames.sort(key=scores.__getitem__, reverse=True)
-    if not surnames or len(surnames) > 1 and scores[surnames[1]] * 2 > scores[surnames[0]]:
+    # The narrator's surname is said far more often than any other such surname.
+    surnames.sort(key=in_dialogue.__getitem__, reverse=True)
+    if not surnames or len(surnames) > 1 and (
+            in_dialogue[surnames[1]] * 2 > in_dialogue[surnames[0]]):
         return groups
     last = groups[surnames[0]]
     merged = groups[best] + last
     merged[f"{name} {split_title(next(iter(last)))[1]}"] += 1
     return [g for i, g in enumerate(groups) if i not in (best, surnames[0])] + [merged]
+
+
+MIN_MENTIONS = 2
+"""A name the tags never give must be mentioned this often to make a character."""
 
 
 def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
@@ -339,15 +352,27 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     descriptions (`the doctor`): a cast file's characters always win.
     """
     tags = tag_names(segments, text)
+    vocatives = vocative_names(segments)
+    person = person_words(word_stats(text, segments, tags, vocatives))
+
+    def named(form: str) -> bool:
+        # A title or an article makes a name (`Mrs. Morel`, `the Count`); else every
+        # word must be one the text uses for a person.
+        title, bare = split_title(form)
+        return bool(title) or form.startswith(("The ", "the ")) or all(
+            w in person for w in bare.split())
+
     counts = Counter(tags)
-    for name, n in vocative_names(segments).items():
-        # Called by name often: a character, maybe the narrator. Not beside a cast
-        # file: a name only ever called out is then mostly a cast member's title or
-        # nickname (`Squire`), and the speakers it lacks are those the tags name.
-        if n >= 3 and not known:
-            counts[name] += n
+    if not known:
+        # Without a cast, everyone the text names as a person: in the narration
+        # (`Shepard sat on her bed`), called out in quotes, or in tags.
+        for form, n in name_forms(text, person).items():
+            if n >= MIN_MENTIONS or form in tags:
+                counts[form] += n
+        for name, n in vocatives.items():
+            if named(name):
+                counts[name] += n
     stats = _WordStats(text)
-    counts = Counter({name: n for name, n in counts.items() if not stats.common_word(name)})
     if known:
         roster = Roster(known)
         counts = Counter({name: n for name, n in counts.items()

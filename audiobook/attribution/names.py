@@ -10,6 +10,7 @@ from audiobook.lexicon import (
     ARTICLES,
     DETERMINERS,
     FEMALE_TITLES,
+    FUNCTION_WORDS,
     KIN_GENDER,
     MALE_TITLES,
     MARRIED_TITLES,
@@ -60,16 +61,19 @@ def gender_from_title(name: str) -> str:
 
 
 def clean_name(name: str) -> str | None:
-    """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left."""
+    """Drop leading non-name words (`Then Alice` -> `Alice`); None if nothing is left.
+
+    A single word is kept unless it is a function word: whether `Will` or `Well` names
+    someone is for `people` to judge."""
     words = name.split()
     article = len(words) > 1 and words[0] in ("the", "The")
     if article:
         words = words[1:]
-    while words and words[0].rstrip(".") in STOPWORDS and (
+    while len(words) > 1 and words[0].rstrip(".") in STOPWORDS and (
             words[0].rstrip(".").lower() not in TITLES):
         words = words[1:]
         article = False
-    if not words:
+    if not words or len(words) == 1 and words[0] in FUNCTION_WORDS:
         return None
     if len(words) == 1 and words[0].rstrip(".").lower() in TITLES:
         # `the Count` is someone; a title alone without the article is not a name.
