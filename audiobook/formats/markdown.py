@@ -10,18 +10,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiobook.book import (
-    Book,
-    Paragraph,
+from audiobook.formats.common import (
     assemble,
     blank_line_breaks,
-    byline_author,
-    front_matter,
-    is_note,
-    is_scene_break,
     split_paragraphs,
     title_from_path,
 )
+from audiobook.formats.conventions import byline_author, front_matter, is_note, is_scene_break
+from audiobook.model import Book, Paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
