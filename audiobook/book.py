@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audiobook.errors import InputError
+from audiobook.formats import ao3, fanficfare
 from audiobook.formats.common import (
     ENCODING_NAMES,
     MAX_INPUT_BYTES,
@@ -64,10 +65,20 @@ def load_book(path: Path, keep_notes: bool = False, read_summary: bool = False) 
     options = ReadOptions(keep_notes=keep_notes, read_summary=read_summary)
     suffix = path.suffix.lower()
     if suffix == ".epub":
-        return read_epub(open_package(path), options)
+        package = open_package(path)
+        if ao3.claims_package(package):
+            return ao3.read_ao3_epub(package, options)
+        if fanficfare.claims_package(package):
+            return fanficfare.read_fff_epub(package, options)
+        return read_epub(package, options)
     if suffix in HTML_SUFFIXES:
         markup, encoding = decode(read_bytes(path), str(path))
-        book = parse_html(markup, path, encoding, keep_notes=keep_notes)
+        if ao3.claims_html(markup):
+            book = ao3.parse_ao3_html(markup, path, encoding, options)
+        elif fanficfare.claims_html(markup):
+            book = fanficfare.parse_fff_html(markup, path, encoding, options)
+        else:
+            book = parse_html(markup, path, encoding, keep_notes=keep_notes)
         if not book.text.strip():
             raise InputError(f"{path}: no text found in the HTML")
         return book

@@ -79,12 +79,12 @@ def parse_markdown(text: str, source: Path | None = None, encoding: str = "utf-8
             by = byline_author(text[first.start : first.end])
             if by:
                 author = author or by
-                front.append(blocks[0][0])
+                front.append(Paragraph(blocks[0][0].start, blocks[0][0].end, "title"))
                 blocks = blocks[1:]
     elif not title:
         count, title, by = front_matter(text, [p for p, _ in blocks])
         author = author or by
-        front += [p for p, _ in blocks[:count]]
+        front += [Paragraph(p.start, p.end, "title") for p, _ in blocks[:count]]
         blocks = blocks[count:]
 
     paragraphs, headings, breaks = [], set(), blank_line_breaks(text, [p for p, _ in blocks])

@@ -19,7 +19,8 @@ def parse_text(text: str, source: Path | None = None, encoding: str = "utf-8",
     """Split decoded text into front matter, chapters and paragraphs."""
     paragraphs = split_paragraphs(text)
     n_front, title, author = front_matter(text, paragraphs)
-    front, paragraphs = paragraphs[:n_front], paragraphs[n_front:]
+    front = [Paragraph(p.start, p.end, "title") for p in paragraphs[:n_front]]
+    paragraphs = paragraphs[n_front:]
     breaks = blank_line_breaks(text, paragraphs)
     classified, headings = [], set()
     after_marker = False
