@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiobook.formats.common import heading_title, title_from_path
+from audiobook.formats.common import heading_title, skip_edge_notes, title_from_path
 from audiobook.formats.epubfile import Package, read_spine
 from audiobook.formats.markup import Block, block_kind, build_text, extract
 from audiobook.model import Book, Chapter, Paragraph, ReadOptions, Series, WorkInfo
@@ -296,6 +296,8 @@ def build_book(blocks: list[Block], source: Path | None, options: ReadOptions,
         chapters = [Chapter(1, title)]
     book = Book(text, title, author_line(info.authors), chapters, front, source, encoding,
                 sorted(set(breaks)), work=info)
+    if not options.keep_notes:
+        skip_edge_notes(book)
     return book
 
 

@@ -12,12 +12,16 @@ import re
 from pathlib import Path
 
 from audiobook.errors import InputError
+from audiobook.formats.conventions import edge_notes
 from audiobook.model import Book, Chapter, Paragraph
 
 log = logging.getLogger("audiobook")
 
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 """Refuse inputs larger than this: no story needs more, and it bounds memory."""
+_MARKS = r"[\s~*=_\-\u2013\u2014+<>|\[\]{}]"
+_HEADING_MARKS = re.compile(rf"^{_MARKS}+|{_MARKS}+$")
+"""Decorations around a heading line (`~ Chapter Three ~`, `**Chapter 2**`)."""
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n\s*")
 SCENE_BREAK_BLANK_LINES = 2
 """This many blank lines or more between paragraphs mark a scene break (when the
@@ -161,8 +165,9 @@ def _add_trimmed(text: str, start: int, end: int, out: list[Paragraph]) -> None:
 
 
 def heading_title(text: str) -> str:
-    """A heading paragraph as one line: `CHAPTER I.` + `The Storm` -> `CHAPTER I: The Storm`."""
-    lines = [line.strip().lstrip("#").strip().strip("_*") for line in text.split("\n")]
+    """A heading paragraph as one line, as written but for its decorations:
+    `CHAPTER I.` + `The Storm` -> `CHAPTER I: The Storm`; `~ Chapter Three ~` -> `Chapter Three`."""
+    lines = [_HEADING_MARKS.sub("", line.strip().lstrip("#")) for line in text.split("\n")]
     lines = [line for line in lines if line and not re.fullmatch(r"[=\-]+", line)]
     if len(lines) > 1:
         return lines[0].rstrip(".:") + ": " + " ".join(lines[1:])
@@ -226,3 +231,32 @@ def assemble(text: str, paragraphs: list[Paragraph], headings: set[int], *, titl
                 sorted(set(scene_breaks or [])))
 
 
+
+
+def skip_edge_notes(book: Book) -> None:
+    """Skip the author's notes with no marker at the start and end of every chapter
+    (thanks, review requests, update news, disclaimers). A chapter left with nothing but
+    notes (a hiatus notice, an opening before the first heading) is no chapter: its
+    paragraphs, heading included, are kept as skipped ones of the chapter before (or of
+    the front matter)."""
+    text = book.text
+    kept: list[Chapter] = []
+    for n, chapter in enumerate(book.chapters):
+        paras = chapter.paragraphs
+        found = edge_notes([text[p.start:p.end] if p.kind == "text" else None for p in paras])
+        chapter.paragraphs = [Paragraph(p.start, p.end, "skipped") if i in found else p
+                              for i, p in enumerate(paras)]
+        others = len(kept) + len(book.chapters) - n - 1  # chapters that would be left
+        if found and others and all(p.kind == "skipped" for p in chapter.paragraphs):
+            moved = [Paragraph(p.start, p.end, "skipped") for p in chapter.headings]
+            moved += chapter.paragraphs
+            if kept:
+                kept[-1].paragraphs += moved
+            else:
+                book.front += moved
+            continue
+        kept.append(chapter)
+    if len(kept) < len(book.chapters):
+        for n, chapter in enumerate(kept, 1):
+            chapter.index = n
+        book.chapters = kept

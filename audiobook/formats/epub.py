@@ -4,7 +4,7 @@ package's metadata and cover; front and back matter are skipped."""
 from __future__ import annotations
 
 from audiobook.errors import InputError
-from audiobook.formats.common import title_from_path
+from audiobook.formats.common import skip_edge_notes, title_from_path
 from audiobook.formats.epubfile import SKIPPED_TITLES, Package, read_spine
 from audiobook.formats.markup import Block, block_kind, build_text
 from audiobook.model import Book, Chapter, Paragraph, ReadOptions
@@ -67,9 +67,12 @@ def read_epub(package: Package, options: ReadOptions | None = None) -> Book:
             current.paragraphs.append(para)
     if not chapters:
         raise InputError(f"{path}: the EPUB has nothing to read (only front or back matter)")
-    return Book(text, package.first("title") or title_from_path(path), package.first("creator"),
+    book = Book(text, package.first("title") or title_from_path(path), package.first("creator"),
                 chapters, front, path, "utf-8", sorted(set(breaks)), package.first("language"),
                 package.cover)
+    if not keep_notes:
+        skip_edge_notes(book)
+    return book
 
 
 def _end(order: list[int], start: int, blocks: list[Block]) -> int:

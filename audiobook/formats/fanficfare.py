@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiobook.formats.common import heading_title, title_from_path
+from audiobook.formats.common import heading_title, skip_edge_notes, title_from_path
 from audiobook.formats.epubfile import Package, read_spine
 from audiobook.formats.markup import Block, block_kind, build_text, extract
 from audiobook.model import Book, Chapter, Paragraph, ReadOptions, Series, WorkInfo
@@ -173,8 +173,11 @@ def build_book(blocks: list[Block], pages: list[str], source: Path | None,
         chapters[0].headings = []
     author = " and ".join(info.authors) if len(info.authors) <= 2 else (
         ", ".join(info.authors[:-1]) + " and " + info.authors[-1])
-    return Book(text, title, author or None, chapters, front, source, encoding,
+    book = Book(text, title, author or None, chapters, front, source, encoding,
                 sorted(set(breaks)), work=info)
+    if not options.keep_notes:
+        skip_edge_notes(book)
+    return book
 
 
 def _summary_text(text: str) -> str:

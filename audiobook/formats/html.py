@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.formats.common import assemble, title_from_path
+from audiobook.formats.common import assemble, skip_edge_notes, title_from_path
 from audiobook.formats.markup import block_kind, build_text, extract
 from audiobook.model import Book
 
@@ -32,4 +32,6 @@ def parse_html(markup: str, source: Path | None = None, encoding: str = "utf-8",
     book = assemble(text, body, headings, title=title or title_from_path(source), author=author,
                     source=source, encoding=encoding, scene_breaks=breaks)
     book.front = front + book.front
+    if not keep_notes:
+        skip_edge_notes(book)
     return book

@@ -13,6 +13,7 @@ from pathlib import Path
 from audiobook.formats.common import (
     assemble,
     blank_line_breaks,
+    skip_edge_notes,
     split_paragraphs,
     title_from_path,
 )
@@ -107,5 +108,7 @@ def parse_markdown(text: str, source: Path | None = None, encoding: str = "utf-8
     book = assemble(text, paragraphs, headings, title=title or title_from_path(source),
                     author=author, source=source, encoding=encoding, scene_breaks=breaks)
     book.front = front + book.front
+    if not keep_notes:
+        skip_edge_notes(book)
     return book
 
