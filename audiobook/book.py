@@ -66,17 +66,18 @@ def load_book(path: Path, keep_notes: bool = False, read_summary: bool = False) 
     suffix = path.suffix.lower()
     if suffix == ".epub":
         package = open_package(path)
-        if ao3.claims_package(package):
-            return ao3.read_ao3_epub(package, options)
+        # FanFicFare's EPUB of an AO3 work names the archive too: FanFicFare first.
         if fanficfare.claims_package(package):
             return fanficfare.read_fff_epub(package, options)
+        if ao3.claims_package(package):
+            return ao3.read_ao3_epub(package, options)
         return read_epub(package, options)
     if suffix in HTML_SUFFIXES:
         markup, encoding = decode(read_bytes(path), str(path))
-        if ao3.claims_html(markup):
-            book = ao3.parse_ao3_html(markup, path, encoding, options)
-        elif fanficfare.claims_html(markup):
+        if fanficfare.claims_html(markup):
             book = fanficfare.parse_fff_html(markup, path, encoding, options)
+        elif ao3.claims_html(markup):
+            book = ao3.parse_ao3_html(markup, path, encoding, options)
         else:
             book = parse_html(markup, path, encoding, keep_notes=keep_notes)
         if not book.text.strip():

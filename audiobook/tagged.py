@@ -67,10 +67,19 @@ def tag_person(tag: str) -> tuple[str, list[str], str] | None:
     return name, others, gender
 
 
+def _expand_initials(name: str, text: str) -> str:
+    """FanFiction.Net's `Dorian H.` as the text writes it (`Dorian Hale`), when it does."""
+    if not re.search(r"\s[A-Z]\.$", name):
+        return name
+    found = re.search(rf"\b{re.escape(name[:-1])}[a-z]+\b", text)
+    return found.group(0) if found else name
+
+
 def tagged_characters(work: WorkInfo, text: str) -> list[Character]:
     """The work's tagged characters, each with the parts of its name the text uses as
     aliases (a part two characters share, such as a family name, belongs to neither)."""
-    people = [p for p in (tag_person(tag) for tag in work.characters) if p]
+    people = [(_expand_initials(name, text), others, gender) for name, others, gender in
+              (p for p in (tag_person(tag) for tag in work.characters) if p)]
     parts: dict[str, set[int]] = {}
     for i, (name, _, _) in enumerate(people):
         for word in _name_parts(name):

@@ -153,6 +153,15 @@ def is_note(text: str) -> bool:
 
 
 
+def relationship_tags(value: str) -> list[str]:
+    """A Relationships entry as tags: `A/B, C & D` as it is; FanFiction.Net's pairings
+    `[Rook, Dorian H.] Maud` as `Rook/Dorian H.`."""
+    pairs = re.findall(r"\[([^\]]+)\]", value)
+    if pairs:
+        return ["/".join(n.strip() for n in pair.split(",") if n.strip()) for pair in pairs]
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
 # --- notes with no marker --------------------------------------------------------------
 # An author talking to readers at the start or end of a chapter: thanks, requests for
 # reviews, betas, update schedules, "to be continued", disclaimers. A story paragraph

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from audiobook.formats.common import heading_title, skip_edge_notes, title_from_path
+from audiobook.formats.conventions import relationship_tags
 from audiobook.formats.epubfile import Package, read_spine
 from audiobook.formats.markup import Block, block_kind, build_text, extract
 from audiobook.model import Book, Chapter, Paragraph, ReadOptions, Series, WorkInfo
@@ -90,7 +91,7 @@ def work_info(fields: dict[str, str], byline: str | None) -> tuple[str | None, W
 
     info.fandoms = split("Fandoms") or split("Category")
     info.characters = split("Characters")
-    info.relationships = split("Relationships")
+    info.relationships = relationship_tags(fields.get("Relationships", ""))
     info.tags = split("Freeform Tags") or split("Genre")
     info.warnings = split("Warnings")
     info.rating = fields.get("Rating") or None

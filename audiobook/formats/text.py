@@ -25,6 +25,7 @@ from audiobook.formats.conventions import (
     is_heading,
     is_note,
     is_scene_break,
+    relationship_tags,
 )
 from audiobook.model import Book, Paragraph, WorkInfo
 
@@ -138,6 +139,7 @@ def _entries(text: str, paragraphs: list[Paragraph]) -> WorkInfo:
         return [v.strip() for v in fields.get(name, "").split(",") if v.strip()]
 
     return WorkInfo(summary=fields.get("Summary") or None, fandoms=split("Category"),
-                    characters=split("Characters"), relationships=split("Relationships"),
+                    characters=split("Characters"),
+                    relationships=relationship_tags(fields.get("Relationships", "")),
                     tags=split("Genre"), rating=fields.get("Rating"),
                     status=fields.get("Status"), source=fields.get("Publisher"))
