@@ -91,8 +91,10 @@ def tagged_characters(work: WorkInfo, text: str) -> list[Character]:
             continue
         seen.add(name.lower())
         aliases = [o for o in others if _used(o, text)]
+        # A part counts where the text uses it alone, not only inside the full name.
+        alone = text.replace(name, " ") if " " in name else text
         aliases += [w for w in _name_parts(name) if parts[w] == {i} and w != name
-                    and _used(w, text) and w not in aliases]
+                    and _used(w, alone) and w not in aliases]
         characters.append(Character(name, aliases, gender))
     return characters
 
