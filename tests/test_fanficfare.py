@@ -4,6 +4,7 @@ titles, notes in the text or in FanFicFare's notes blocks skipped."""
 from audiobook.book import load_book
 from audiobook.cast import Cast
 from audiobook.pipeline import analyse, script
+from tests.invariants import check_segments
 from tests.packing import FIXTURES, pack_epub
 
 TITLE_PAGE = ["Category", "Genre", "Characters", "Relationships", "Status", "Published",
@@ -78,3 +79,18 @@ def test_summary_line_of_a_title_page_is_read_only_when_asked(tmp_path):
     said = spoken(_book(tmp_path, "the-tollkeeper-epub2", read_summary=True))
     assert said[1].startswith("Summary: Nobody crosses the Greywater bridge")
     assert said[2] == "one. The Gate."
+
+
+def test_a_one_chapter_story_does_not_say_its_title_twice(tmp_path):
+    page = (FIXTURES / "fanficfare" / "the-tollkeeper.html").read_text(encoding="utf-8")
+    one = page[:page.index('<a name="section0002">')] + page[page.index("</body>"):]
+    path = tmp_path / "one.html"
+    path.write_text(one.replace("<h2>1. The Gate</h2>", "<h2>The Tollkeeper</h2>"))
+    book = load_book(path)
+    segments = analyse(book, Cast())
+    check_segments(book, segments)
+    assert [c.title for c in book.chapters] == ["The Tollkeeper"]
+    said = [line.say for line in script(book, segments, Cast()) if line.say]
+    assert said[:2] == ["The Tollkeeper, by quietbrook.",
+                        "The Greywater bridge had a gate, and the gate had a woman, and the "
+                        "woman had a ledger the size of a paving stone."]

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiobook.formats.common import heading_title, skip_edge_notes, title_from_path
+from audiobook.formats.common import join_names, skip_edge_notes, title_from_path
 from audiobook.formats.epubfile import Package, read_spine
-from audiobook.formats.markup import Block, block_kind, build_text, extract
-from audiobook.model import Book, Chapter, Paragraph, ReadOptions, Series, WorkInfo
+from audiobook.formats.markup import Block, block_kind, chapters_from_blocks, extract
+from audiobook.model import Book, ReadOptions, Series, WorkInfo
 
 PUBLISHER = "Archive of Our Own"
 ORPHAN_ACCOUNT = "orphan_account"
@@ -237,10 +237,7 @@ def author_line(authors: list[str]) -> str | None:
 
     An orphaned work (the `orphan_account` pseud) has no author to name.
     """
-    named = [a for a in authors if a != ORPHAN_ACCOUNT]
-    if not named:
-        return None
-    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return join_names([a for a in authors if a != ORPHAN_ACCOUNT])
 
 
 def _kind(block: Block, role: _Role, options: ReadOptions) -> str:
@@ -269,31 +266,10 @@ def build_book(blocks: list[Block], source: Path | None, options: ReadOptions,
         for name, value in vars(fallback).items():
             if value and not getattr(info, name):
                 setattr(info, name, value)
-    entries = [(b, _kind(b, r, options)) for b, r in zip(blocks, roles, strict=True)]
-    text, paragraphs, breaks = build_text(entries)
-    kept = [(b, r, k) for b, r, (_, k) in zip(blocks, roles, entries, strict=True)
-            if not (b.kind == "break" and not b.text)]
+    kinds = [_kind(b, r, options) for b, r in zip(blocks, roles, strict=True)]
     title = title or fallback_title or title_from_path(source)
-    front: list[Paragraph] = []
-    chapters: list[Chapter] = []
-    current: Chapter | None = None
-    for (block, role, kind), para in zip(kept, paragraphs, strict=True):
-        if kind == "heading":
-            para = Paragraph(para.start, para.end)
-            if current is not None and not current.paragraphs:
-                current.headings.append(para)  # two headings in a row: one opening
-                continue
-            current = Chapter(len(chapters) + 1, heading_title(block.text), headings=[para])
-            chapters.append(current)
-        elif role.region == "preface" and current is None:
-            front.append(para)
-        else:
-            if current is None:
-                current = Chapter(1, title)  # a one-chapter work: no chapter heading
-                chapters.append(current)
-            current.paragraphs.append(para)
-    if not chapters:
-        chapters = [Chapter(1, title)]
+    text, front, chapters, breaks = chapters_from_blocks(
+        blocks, kinds, [r.region == "preface" for r in roles], title)
     book = Book(text, title, author_line(info.authors), chapters, front, source, encoding,
                 sorted(set(breaks)), work=info)
     if not options.keep_notes:

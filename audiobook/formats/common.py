@@ -174,6 +174,13 @@ def heading_title(text: str) -> str:
     return lines[0].rstrip(".") if lines else ""
 
 
+def join_names(names: list[str]) -> str | None:
+    """Authors as a byline says them: `A`, `A and B`, `A, B and C` (None for nobody)."""
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def title_from_path(path: Path | None) -> str:
     """A readable title from a file name: `the_long_night.txt` -> `The Long Night`."""
     if path is None:

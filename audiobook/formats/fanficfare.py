@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiobook.formats.common import heading_title, skip_edge_notes, title_from_path
+from audiobook.formats.common import join_names, skip_edge_notes, title_from_path
 from audiobook.formats.conventions import relationship_tags
 from audiobook.formats.epubfile import Package, read_spine
-from audiobook.formats.markup import Block, block_kind, build_text, extract
-from audiobook.model import Book, Chapter, Paragraph, ReadOptions, Series, WorkInfo
+from audiobook.formats.markup import Block, block_kind, chapters_from_blocks, extract
+from audiobook.model import Book, Paragraph, ReadOptions, Series, WorkInfo
 
 CONTRIBUTOR = "FanFicFare"
 _PAGES = {"fff_titlepage": ".titlepage", "fff_chapter": ".chapter", "fff_tocpage": ".tocpage",
@@ -149,32 +149,15 @@ def build_book(blocks: list[Block], pages: list[str], source: Path | None,
             kinds.append(block_kind(block, options.keep_notes))
         else:
             kinds.append("skipped")
-    text, paragraphs, breaks = build_text(list(zip(blocks, kinds, strict=True)))
-    kept = [(b, page, k) for b, page, k in zip(blocks, pages, kinds, strict=True)
-            if not (b.kind == "break" and not b.text)]
     title = title or fallback_title or title_from_path(source)
-    front: list[Paragraph] = []
-    chapters: list[Chapter] = []
-    current: Chapter | None = None
-    for (block, page, kind), para in zip(kept, paragraphs, strict=True):
-        if kind == "heading":
-            current = Chapter(len(chapters) + 1, heading_title(block.text),
-                              headings=[Paragraph(para.start, para.end)])
-            chapters.append(current)
-        elif current is None and page != "chapter":
-            front.append(para)
-        else:
-            if current is None:
-                current = Chapter(1, title)
-                chapters.append(current)
-            current.paragraphs.append(para)
-    if not chapters:
-        chapters = [Chapter(1, title)]
-    elif len(chapters) == 1 and chapters[0].title == title:
-        chapters[0].headings = []
-    author = " and ".join(info.authors) if len(info.authors) <= 2 else (
-        ", ".join(info.authors[:-1]) + " and " + info.authors[-1])
-    book = Book(text, title, author or None, chapters, front, source, encoding,
+    text, front, chapters, breaks = chapters_from_blocks(
+        blocks, kinds, [page != "chapter" for page in pages], title)
+    if len(chapters) == 1 and chapters[0].title == title:
+        # A one-chapter story's title again: said once already, kept as skipped text.
+        only = chapters[0]
+        only.paragraphs[:0] = [Paragraph(p.start, p.end, "skipped") for p in only.headings]
+        only.headings = []
+    book = Book(text, title, join_names(info.authors), chapters, front, source, encoding,
                 sorted(set(breaks)), work=info)
     if not options.keep_notes:
         skip_edge_notes(book)
@@ -201,7 +184,7 @@ def read_fff_epub(package: Package, options: ReadOptions | None = None) -> Book:
                       fallback_title=package.first("title"))
     if not book.work.authors:
         book.work.authors = package.metadata.get("creator", [])
-        book.author = " and ".join(book.work.authors) or None
+        book.author = join_names(book.work.authors)
     if not book.work.summary and package.first("description"):
         book.work.summary = package.first("description")
     book.language = package.first("language")

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from audiobook.formats.common import heading_title
 from audiobook.formats.conventions import is_note, is_scene_break
-from audiobook.model import Paragraph
+from audiobook.model import Chapter, Paragraph
 
 _BLOCK_TAGS = {"p", "div", "li", "blockquote", "pre", "tr", "dd", "dt", "figcaption",
                "section", "article", "header", "footer", "td", "th", "caption", "table",
@@ -232,3 +233,33 @@ def block_kind(block: Block, keep_notes: bool) -> str:
     if not keep_notes and block.kind == "text" and is_note(block.text):
         return "skipped"
     return "text"
+
+
+def chapters_from_blocks(blocks: list[Block], kinds: list[str], front: list[bool], title: str
+                         ) -> tuple[str, list[Paragraph], list[Chapter], list[int]]:
+    """The text, front matter, chapters and scene breaks of blocks whose paragraph kinds
+    are decided (`heading` starts a chapter). Blocks marked `front` before the first
+    chapter are front matter; other text before any heading is a chapter named `title`
+    (a one-chapter work); a heading right after another joins it as one opening."""
+    text, paragraphs, breaks = build_text(list(zip(blocks, kinds, strict=True)))
+    kept = [(b, k, f) for b, k, f in zip(blocks, kinds, front, strict=True)
+            if not (b.kind == "break" and not b.text)]
+    matter: list[Paragraph] = []
+    chapters: list[Chapter] = []
+    current: Chapter | None = None
+    for (block, kind, in_front), para in zip(kept, paragraphs, strict=True):
+        if kind == "heading":
+            para = Paragraph(para.start, para.end)
+            if current is not None and not current.paragraphs:
+                current.headings.append(para)
+                continue
+            current = Chapter(len(chapters) + 1, heading_title(block.text), headings=[para])
+            chapters.append(current)
+        elif in_front and current is None:
+            matter.append(para)
+        else:
+            if current is None:
+                current = Chapter(1, title)
+                chapters.append(current)
+            current.paragraphs.append(para)
+    return text, matter, chapters or [Chapter(1, title)], breaks
