@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from audiobook.characters import TITLES, Character
+from audiobook.attribution import Character
 from audiobook.model import WorkInfo
 
 _DISAMBIGUATION = re.compile(r"\s*\([^()]*\)\s*$")
@@ -34,6 +34,14 @@ _NOT_A_PERSON = re.compile(
 )
 _NICKNAME = re.compile(r"""\s+["\u201c']([^"\u201d']+)["\u201d']\s+""")
 _PARTICLES = frozenset("de da di del der van von la le du of the and y".split())
+_TITLE_WORDS = frozenset("""
+    mr mrs miss ms mx dr doctor sir lord lady madam dame master mistress father mother uncle
+    aunt brother sister king queen prince princess duke duchess count countess baron baroness
+    captain capt general gen commander cmdr colonel col major lieutenant lt sergeant sgt
+    admiral professor prof inspector detective agent officer president reverend rev saint st
+    judge
+""".split())
+"""Titles and ranks: a tag's `Commander` is no name the text calls anyone by alone."""
 _PLACEHOLDERS = {
     "Y/N": "your name", "L/N": "your last name", "F/N": "your first name",
     "H/C": "your hair colour", "E/C": "your eye colour", "S/C": "your skin colour",
@@ -104,7 +112,7 @@ def _name_parts(name: str) -> list[str]:
     words = name.replace(".", ". ").split()
     if len(words) < 2:
         return []
-    return [w for w in words if w[:1].isupper() and w.rstrip(".").lower() not in TITLES
+    return [w for w in words if w[:1].isupper() and w.rstrip(".").lower() not in _TITLE_WORDS
             and w.lower() not in _PARTICLES and len(w.rstrip(".")) > 1]
 
 
