@@ -3,11 +3,12 @@ archive's headings, nothing of the tags, stats, notes or comment prompt spoken."
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from audiobook.book import load_book
-from audiobook.cast import Cast
+from audiobook.cast import Cast, dump_cast, parse_cast
 from audiobook.formats.ao3 import author_line, byline_names
 from audiobook.pipeline import analyse, script
 from audiobook.tagged import tagged_characters
@@ -126,6 +127,9 @@ def test_the_cast_lists_the_tagged_characters_who_speak():
     assert "Oren Vask" not in cast.characters
     assert (cast.title, cast.author) == ("The Lamplighter's Debt", "wickandwhistle")
     assert cast.summary.startswith("The lamps of the Low Canal")
+    # The written cast file carries the summary and reads back as it was written.
+    again = parse_cast(dump_cast(cast), Path("cast.yaml"))
+    assert (again.title, again.author, again.summary) == (cast.title, cast.author, cast.summary)
 
 
 def test_anonymous_one_chapter_reader_insert():
