@@ -26,8 +26,23 @@ from functools import lru_cache
 from pathlib import Path
 
 from mutagen import MutagenError
-from mutagen.id3 import APIC, ID3, TALB, TCON, TIT2, TPE1, TPE2, TRCK, ID3NoHeaderError
-from mutagen.mp4 import MP4, MP4Cover
+from mutagen.id3 import (
+    APIC,
+    COMM,
+    ID3,
+    MVIN,
+    MVNM,
+    TALB,
+    TCON,
+    TIT1,
+    TIT2,
+    TPE1,
+    TPE2,
+    TRCK,
+    TXXX,
+    ID3NoHeaderError,
+)
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from audiobook.audio import (
     SAMPLE_RATE_HZ,
@@ -106,6 +121,19 @@ class BookInfo:
     """Cover image (JPEG or PNG) embedded in every file."""
     narrator: str | None = None
     """Who reads it (tags and credits)."""
+    description: str | None = None
+    """The book's summary (a fan-fiction work's), for players that show one."""
+    series: str | None = None
+    """The series the book belongs to."""
+    series_index: int | None = None
+    """The book's place in its series."""
+    fandoms: list[str] = field(default_factory=list)
+    """The fandoms of a fan-fiction work."""
+
+    def extra_tags(self) -> list:
+        """The optional tags that are set, in a fixed order (for digests of what was made)."""
+        return [x for x in (self.description, self.series, self.series_index,
+                            self.fandoms or None) if x is not None]
 
 
 @dataclass
@@ -418,6 +446,16 @@ def tag_mp3(path: Path, plan: ChapterPlan, book: BookInfo) -> None:
     if book.cover:
         tags.add(APIC(encoding=3, mime=_cover_mime(book.cover), type=3, desc="Cover",
                       data=book.cover))
+    if book.description:
+        tags.add(COMM(encoding=3, lang="eng", desc="", text=book.description))
+    if book.series:
+        # Grouping, and the movement frames audiobook players read as series and part.
+        tags.add(TIT1(encoding=3, text=book.series))
+        tags.add(MVNM(encoding=3, text=book.series))
+        if book.series_index is not None:
+            tags.add(MVIN(encoding=3, text=str(book.series_index)))
+    if book.fandoms:
+        tags.add(TXXX(encoding=3, desc="FANDOM", text=book.fandoms))
     tags.save(str(path), v2_version=3)
 
 
@@ -451,6 +489,17 @@ def tag_m4b(path: Path, book: BookInfo) -> None:
         tags["\xa9wrt"] = [book.narrator]
     tags["\xa9gen"] = ["Audiobook"]
     tags["stik"] = [2]  # media kind: audiobook
+    if book.description:
+        tags["desc"] = [book.description]
+        tags["\xa9cmt"] = [book.description]
+    if book.series:
+        tags["\xa9grp"] = [book.series]
+        tags["\xa9mvn"] = [book.series]
+        if book.series_index is not None:
+            tags["\xa9mvi"] = [book.series_index]
+    if book.fandoms:
+        tags["----:com.apple.iTunes:FANDOM"] = [MP4FreeForm(f.encode("utf-8"))
+                                                for f in book.fandoms]
     if book.cover:
         fmt = MP4Cover.FORMAT_PNG if book.cover.startswith(b"\x89PNG") else MP4Cover.FORMAT_JPEG
         tags["covr"] = [MP4Cover(book.cover, imageformat=fmt)]

@@ -43,7 +43,7 @@ RATE_OFFSETS_WPM = (-15, 15)
 TOP_DISTINCT_SPEAKERS = 10
 """This many of the most frequent speakers never share a voice."""
 
-TOP_KEYS = ("title", "author", "narrator", "characters", "pronunciations")
+TOP_KEYS = ("title", "author", "summary", "narrator", "characters", "pronunciations")
 NARRATOR_KEYS = ("voice", "rate", "pitch", "volume", "character")
 CHARACTER_KEYS = ("aliases", "gender", "voice", "rate", "pitch", "volume", "lines", "words")
 GENDERS = ("male", "female", "unknown")
@@ -100,6 +100,8 @@ class Cast:
     """Book title override."""
     author: str | None = None
     """Author override."""
+    summary: str | None = None
+    """Summary override (a fan-fiction work's, shown by players as the description)."""
 
     def speaker(self, name: str) -> Speaker:
         """The speaker for a segment's speaker name (the narrator for unknown names)."""
@@ -321,7 +323,7 @@ def parse_cast(text: str, path: Path, voices: set[str] | None = None) -> Cast:
                 f"{_where(path, key_node)}: unknown key {key!r}{_suggest(key, TOP_KEYS)}; "
                 f"valid keys: {', '.join(TOP_KEYS)}"
             )
-        if key in ("title", "author"):
+        if key in ("title", "author", "summary"):
             value = _scalar(path, value_node, key, (str, int))
             setattr(cast, key, None if value is None else str(value))
         elif key == "narrator":
@@ -580,6 +582,8 @@ def dump_cast(cast: Cast) -> str:
         out.append(f"title: {_flow(cast.title)}")
     if cast.author:
         out.append(f"author: {_flow(cast.author)}")
+    if cast.summary:
+        out.append(f"summary: {_flow(cast.summary)}")
     out.append("narrator:  # reads everything outside quotes")
     out.append(f"  voice: {_flow(cast.narrator.voice or DEFAULT_NARRATOR_VOICE)}")
     out.append(f"  rate: {cast.narrator.rate or DEFAULT_RATE_WPM}")

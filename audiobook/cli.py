@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="standard: -18 LUFS speech; acx: ACX/Audible submission rules")
     p.add_argument("--keep-notes", action="store_true",
                    help="read disclaimers and author's notes instead of skipping them")
+    p.add_argument("--read-summary", action="store_true",
+                   help="read a fan-fiction work's summary after its title")
     p.add_argument("--jobs", type=int, default=None,
                    help="speech workers and chapter encoders (default: all cores)")
     p.add_argument("--cache", type=Path, default=None,
@@ -74,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("segment", help="show who says what")
     p.add_argument("input", type=Path)
     p.add_argument("--keep-notes", action="store_true", help="read author's notes")
+    p.add_argument("--read-summary", action="store_true",
+                   help="read a fan-fiction work's summary after its title")
     p.add_argument("--voices", type=Path, help="cast file (YAML) to use")
     p.add_argument("--format", choices=("text", "jsonl"), default="text")
     _add_common(p)
@@ -112,7 +116,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     _check_jobs(args)
     result = build(args.input, args.voices, args.out, jobs=args.jobs, cache=args.cache,
                    use_cache=not args.no_cache, progress=not args.quiet, formats=args.format,
-                   cover=args.cover, profile=args.profile, keep_notes=args.keep_notes)
+                   cover=args.cover, profile=args.profile, keep_notes=args.keep_notes,
+                   read_summary=args.read_summary)
     minutes, seconds = divmod(round(result.audio_seconds), 60)
     print(f"Wrote {minutes} min {seconds} s of audio in {result.wall_seconds:.1f} s:")
     for path in result.files:
@@ -140,7 +145,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from audiobook.pipeline import analyse, read_cast, script
 
     cast = read_cast(args.voices)
-    book = load_book(args.input, keep_notes=args.keep_notes)
+    book = load_book(args.input, keep_notes=args.keep_notes, read_summary=args.read_summary)
     segments = analyse(book, cast)
     out = sys.stdout
     for line in script(book, segments, cast):

@@ -43,7 +43,9 @@ def output_digest(items: list[str | int], title: str, number: int, book: BookInf
     cover = hashlib.sha256(book.cover).hexdigest() if book.cover else None
     payload = json.dumps({
         "code": CODE_DIGEST, "items": items, "title": title, "number": number,
-        "book": [book.title, book.author, book.chapters, book.narrator, cover],
+        # Tags added later only when set, so earlier books keep their digests.
+        "book": [book.title, book.author, book.chapters, book.narrator, cover,
+                 *book.extra_tags()],
         "profile": asdict(profile), "extra": extra,
     }, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -24,6 +24,7 @@ from audiobook.engines import get_engine
 from audiobook.errors import BuildError, InputError
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
+from audiobook.tagged import placeholder_pronunciations, tagged_characters
 
 if TYPE_CHECKING:
     from audiobook.assembler import BookInfo, BookOutput, ChapterPlan, Profile
@@ -113,17 +114,39 @@ def cast_roster(book: Book, segments: list[Segment], cast: Cast) -> Roster:
 def analyse(book: Book, cast: Cast) -> list[Segment]:
     """Segments with speakers; the cast gains the characters found in the text."""
     segments = segment_book(book)
+    tagged = seed_from_tags(book, cast)
     attribute(segments, cast_roster(book, segments, cast), book.text)
     stats = cast.to_characters()
     speaker_stats(segments, stats)
     for char in stats:
         cast.characters[char.name].lines = char.lines
         cast.characters[char.name].words = char.words
+    for name in tagged:  # a tagged character who never speaks needs no voice
+        if not cast.characters[name].lines:
+            del cast.characters[name]
     if cast.title is None:
         cast.title = book.title
     if cast.author is None:
         cast.author = book.author
+    if cast.summary is None:
+        cast.summary = book.work.summary
     return segments
+
+
+def seed_from_tags(book: Book, cast: Cast) -> list[str]:
+    """Add the characters a fan-fiction work's tags name, as a cast file's are known before
+    attribution starts (the cast file's own names win); return the names added.
+
+    Reader-insert placeholders the text uses (`Y/N`) get a pronunciation unless the
+    cast file gives one.
+    """
+    before = set(cast.characters)
+    merge_characters(cast, tagged_characters(book.work, book.text))
+    said = {word.lower() for word in cast.pronunciations}
+    for mark, say in placeholder_pronunciations(book.text).items():
+        if mark.lower() not in said:
+            cast.pronunciations[mark] = say
+    return [name for name in cast.characters if name not in before]
 
 
 def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:
@@ -507,6 +530,7 @@ def build(
     profile: str = "standard",
     keep_notes: bool = False,
     clip_timeout: float | None = None,
+    read_summary: bool = False,
 ) -> BuildResult:
     """Build the audiobook for a story file; return what was written.
 
@@ -529,7 +553,7 @@ def build(
     rules = PROFILES[profile]
     wanted = ("mp3", "m4b") if formats == "all" else (formats,)
     cover_data = read_cover(cover) if cover else None
-    book = load_book(input_path, keep_notes=keep_notes)
+    book = load_book(input_path, keep_notes=keep_notes, read_summary=read_summary)
     cast = read_cast(voices_path, engine)
     segments = analyse(book, cast)
     assign_voices(cast, engine_voice_ids(engine))
@@ -555,8 +579,13 @@ def build(
     if not use_cache:
         temp_cache = Path(tempfile.mkdtemp(prefix="audiobook-nocache-"))
     cache_dir = temp_cache or cache or default_cache_dir()
+    series = book.work.series[0] if book.work.series else None
     info = BookInfo(cast.title or book.title, cast.author or book.author, len(plans),
-                    cover=cover_data or book.cover, narrator=NARRATED_BY)
+                    cover=cover_data or book.cover, narrator=NARRATED_BY,
+                    description=cast.summary or book.work.summary,
+                    series=series.title if series else None,
+                    series_index=series.position if series else None,
+                    fandoms=list(book.work.fandoms))
     configure_pydub()
     try:
         if "mp3" in wanted and rules.loudness == "lufs" and not rules.max_file_seconds:

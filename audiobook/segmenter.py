@@ -316,7 +316,8 @@ def segment_book(book: Book) -> list[Segment]:
     segments: list[Segment] = []
     index = 0
     for para in book.front:
-        kind = "skipped" if para.kind == "skipped" else "title"
+        # Front matter: title lines are announced, `text` (a summary asked for) is narrated.
+        kind = {"skipped": "skipped", "text": "narration"}.get(para.kind, "title")
         segments.append(
             Segment(1, kind, NARRATOR, para.start, para.end, text[para.start : para.end], index)
         )

@@ -55,6 +55,9 @@ def _int_to_roman(n: int) -> str:
     return out
 
 
+_HEADING_MARKS = " \t~*=_-\u2013\u2014+<>|[]{}"
+
+
 def heading_text(text: str) -> str:
     """A chapter heading as spoken: `CHAPTER IV.` -> `Chapter Four.`"""
 
@@ -64,8 +67,9 @@ def heading_text(text: str) -> str:
         return f"{m.group(1).capitalize()} {spoken}"
 
     text = _ROMAN.sub(numeral, _EMPHASIS.sub("", text.replace("#", " ")))
-    lines = [normalize(line.strip()) for line in text.split("\n")
-             if line.strip() and not re.fullmatch(r"[=\-\s]+", line)]
+    # Decorations around a heading (`~ Chapter Three ~`, `[Part One]`) are not read.
+    lines = [normalize(line.strip(_HEADING_MARKS)) for line in text.split("\n")
+             if line.strip(_HEADING_MARKS)]
     return ". ".join(line.rstrip(".:") for line in lines) + "."
 
 

@@ -134,7 +134,7 @@ def test_unsafe_xml_is_refused(tmp_path):
 
 
 def test_paths_outside_the_archive_are_ignored(tmp_path):
-    from audiobook.formats.epub import resolve
+    from audiobook.formats.epubfile import resolve
 
     assert resolve("OEBPS/content.opf", "text/a.xhtml#x") == ("OEBPS/text/a.xhtml", "x")
     assert resolve("OEBPS/content.opf", "../../etc/passwd") is None

@@ -13,7 +13,7 @@ import pytest
 
 from audiobook.book import load_book
 from audiobook.errors import InputError
-from audiobook.formats import epub as epub_format
+from audiobook.formats import epubfile as epub_format
 from tests.test_robust_input import one_error_line, run
 
 CONTAINER = ('<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:'

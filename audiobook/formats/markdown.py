@@ -10,18 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiobook.book import (
-    Book,
-    Paragraph,
+from audiobook.formats.common import (
     assemble,
     blank_line_breaks,
-    byline_author,
-    front_matter,
-    is_note,
-    is_scene_break,
+    skip_edge_notes,
     split_paragraphs,
     title_from_path,
 )
+from audiobook.formats.conventions import byline_author, front_matter, is_note, is_scene_break
+from audiobook.model import Book, Paragraph
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
@@ -83,12 +80,12 @@ def parse_markdown(text: str, source: Path | None = None, encoding: str = "utf-8
             by = byline_author(text[first.start : first.end])
             if by:
                 author = author or by
-                front.append(blocks[0][0])
+                front.append(Paragraph(blocks[0][0].start, blocks[0][0].end, "title"))
                 blocks = blocks[1:]
     elif not title:
         count, title, by = front_matter(text, [p for p, _ in blocks])
         author = author or by
-        front += [p for p, _ in blocks[:count]]
+        front += [Paragraph(p.start, p.end, "title") for p, _ in blocks[:count]]
         blocks = blocks[count:]
 
     paragraphs, headings, breaks = [], set(), blank_line_breaks(text, [p for p, _ in blocks])
@@ -111,5 +108,7 @@ def parse_markdown(text: str, source: Path | None = None, encoding: str = "utf-8
     book = assemble(text, paragraphs, headings, title=title or title_from_path(source),
                     author=author, source=source, encoding=encoding, scene_breaks=breaks)
     book.front = front + book.front
+    if not keep_notes:
+        skip_edge_notes(book)
     return book
 
