@@ -21,6 +21,7 @@ from audiobook.attribution import Roster, attribute, speaker_stats
 from audiobook.book import Book, load_book
 from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
 from audiobook.characters import find_characters
+from audiobook.corrections import apply_corrections
 from audiobook.engines import get_engine
 from audiobook.errors import BuildError, InputError
 from audiobook.segmenter import Segment, segment_book
@@ -105,11 +106,15 @@ def read_cast(path: Path | None, engine: str = "pyttsx3") -> Cast:
 
 
 def analyse(book: Book, cast: Cast) -> list[Segment]:
-    """Segments with speakers; the cast gains the characters found in the text."""
+    """Segments with speakers; the cast gains the characters found in the text.
+
+    The cast file's corrections are applied between the segmenter and attribution.
+    """
     segments = segment_book(book)
+    fixed = apply_corrections(segments, cast.corrections, book.text)
     merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
     roster = Roster(cast.to_characters(), narrator=cast.narrator_character)
-    attribute(segments, roster, book.text)
+    attribute(segments, roster, book.text, fixed=fixed)
     stats = cast.to_characters()
     speaker_stats(segments, stats)
     for char in stats:
