@@ -188,7 +188,15 @@ def cmd_cast(args: argparse.Namespace) -> int:
 
         before = set(load_cast(args.voices).characters)  # validated fully just below
     cast, _ = cast_for_book(args.input, args.voices)
-    text = dump_cast(cast)
+    if args.voices:
+        from audiobook.castfile import CastDocument
+
+        # The user's file with what is new added: their comments and order stay.
+        document = CastDocument.load(args.voices)
+        document.merge_cast(cast)
+        text = document.text()
+    else:
+        text = dump_cast(cast)
     if args.output is None:
         sys.stdout.write(text)
         return 0
