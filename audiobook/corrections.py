@@ -144,12 +144,21 @@ def apply_corrections(segments: list[Segment], corrections: list[Correction], te
     gives them, for `attribute(..., fixed=...)`. Raises InputError, with the
     entry's file and line, for a correction whose words match nothing.
     """
+    targets = resolve(segments, corrections, text)
+    return {seg.quote: c.speaker for c, seg in zip(corrections, targets)
+            if c.speaker and seg.kind == "dialogue"}
+
+
+def resolve(segments: list[Segment], corrections: list[Correction], text: str
+            ) -> list[Segment]:
+    """Apply the changes of kind to `segments` in place; return the line each correction
+    found, in the same order as `corrections`."""
     if not corrections:
-        return {}
+        return []
     chapters = max((s.chapter for s in segments), default=0)
-    targets: list[tuple[Correction, Segment]] = []
+    targets: dict[int, Segment] = {}
     changed = False
-    for c in corrections:
+    for i, c in enumerate(corrections):
         if c.kind is None:
             continue
         words = normalize(c.text)
@@ -167,16 +176,15 @@ def apply_corrections(segments: list[Segment], corrections: list[Correction], te
                 seg.kind, seg.speaker, seg.quote, seg.confidence = "narration", NARRATOR, -1, None
             else:
                 seg = _make_dialogue(segments, seg, words, text)
-        if c.kind == "dialogue" and c.speaker:
-            targets.append((c, seg))
+        targets[i] = seg
     if changed:
         _renumber(segments)
     dialogue = [s for s in segments if s.kind == "dialogue"]
-    for c in corrections:
+    for i, c in enumerate(corrections):
         if c.kind is None:
-            targets.append((c, _pick(c, _matches(dialogue, normalize(c.text), c.chapter),
-                                     "quote", chapters)))
-    return {seg.quote: c.speaker for c, seg in targets if c.speaker}
+            targets[i] = _pick(c, _matches(dialogue, normalize(c.text), c.chapter), "quote",
+                               chapters)
+    return [targets[i] for i in range(len(corrections))]
 
 
 def describe(segments: list[Segment], target: Segment, words: str | None = None,

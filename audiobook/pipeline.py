@@ -19,10 +19,17 @@ from typing import TYPE_CHECKING
 
 from audiobook.attribution import Roster, attribute, speaker_stats
 from audiobook.book import Book, load_book
-from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
+from audiobook.cast import (
+    Cast,
+    assign_voices,
+    dump_cast,
+    load_cast,
+    merge_characters,
+    select_voices,
+)
 from audiobook.characters import find_characters
 from audiobook.corrections import apply_corrections
-from audiobook.engines import get_engine
+from audiobook.engines import VoiceInfo, get_engine
 from audiobook.errors import BuildError, InputError
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
@@ -73,6 +80,12 @@ class BuildResult:
 
 def engine_voice_ids(engine: str = "pyttsx3") -> set[str]:
     return {v.id for v in get_engine(engine).voices()}
+
+
+def engine_voices(engine: str = "pyttsx3", lang: str | None = None,
+                  gender: str | None = None) -> list[VoiceInfo]:
+    """The voices `audiobook voices` lists, and the studio's cast panel offers."""
+    return select_voices(get_engine(engine).voices(), lang, gender)
 
 
 class _EngineVoiceIds(Set):
