@@ -206,7 +206,11 @@ class CastDocument:
         self.data["corrections"][index] = CommentedMap(entry)
 
     def remove_correction(self, index: int) -> dict:
-        return dict(self.data["corrections"].pop(index))
+        """Take out a correction (and the list with its last entry)."""
+        entry = dict(self.data["corrections"].pop(index))
+        if not self.data["corrections"]:
+            del self.data["corrections"]
+        return entry
 
     def merge_cast(self, cast: Cast) -> None:
         """What `audiobook cast` adds to a file: whatever of the cast it leaves unsaid

@@ -179,7 +179,8 @@ function lineById(id) {
 // After a change: reload what it touched, flash the lines that changed.
 async function applyChange(result) {
   state.version = result.version;
-  const tasks = [loadBook(), loadCast()];
+  await loadCast();  // first: a new character's colour
+  const tasks = [loadBook()];
   if (state.chapter && result.chapters.includes(state.chapter.number)) {
     tasks.push(showChapterKeepScroll(state.chapter.number, result.changed));
   }
