@@ -144,7 +144,11 @@ def apply_corrections(segments: list[Segment], corrections: list[Correction], te
     gives them, for `attribute(..., fixed=...)`. Raises InputError, with the
     entry's file and line, for a correction whose words match nothing.
     """
-    targets = resolve(segments, corrections, text)
+    return fixed_speakers(corrections, resolve(segments, corrections, text))
+
+
+def fixed_speakers(corrections: list[Correction], targets: list[Segment]) -> dict[int, str]:
+    """Utterance id -> speaker, from the corrections and the lines `resolve` found."""
     return {seg.quote: c.speaker for c, seg in zip(corrections, targets)
             if c.speaker and seg.kind == "dialogue"}
 

@@ -123,6 +123,12 @@ def analyse(book: Book, cast: Cast) -> list[Segment]:
 
     The cast file's corrections are applied between the segmenter and attribution.
     """
+    return analyse_book(book, cast)[0]
+
+
+def analyse_book(book: Book, cast: Cast) -> tuple[list[Segment], Roster]:
+    """`analyse`, and the roster attribution used (the studio re-attributes single
+    chapters with it)."""
     segments = segment_book(book)
     fixed = apply_corrections(segments, cast.corrections, book.text)
     merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
@@ -137,7 +143,7 @@ def analyse(book: Book, cast: Cast) -> list[Segment]:
         cast.title = book.title
     if cast.author is None:
         cast.author = book.author
-    return segments
+    return segments, roster
 
 
 def script(book: Book, segments: list[Segment], cast: Cast) -> list[ScriptLine]:

@@ -71,7 +71,12 @@ def test_a_correction_is_saved_at_once_and_the_next_lines_follow(served):
     assert "# The ferry's cast: our own comments stay." in text and "# she runs the ferry" in text
     entry = yaml.safe_load(text)["corrections"]
     assert entry == [{"text": '"Why not?"'.strip('"'), "chapter": 1, "speaker": "Cora"}]
-    # The command line reads the same file and gets the same script.
+    # The command line reads the same file and gets the same script, once the whole
+    # book has been attributed again in the background.
+    deadline = time.time() + 30
+    while not served.session.state.exact:
+        assert time.time() < deadline
+        time.sleep(0.05)
     cast = load_cast(served.cast_path)
     segments = analyse(load_book(served.root / "ferry.txt"), cast)
     assert [(s.start, s.speaker) for s in segments] == [
@@ -157,7 +162,7 @@ def test_cast_panel_edits_go_to_the_file(served):
     assert load_cast(served.cast_path).characters["Ben"].rate is None
     speakers = {s["name"]: s for s in served.get("/api/cast")["speakers"]}
     assert speakers["Ben"]["aliases"] == ["Benny", "the mate"]
-    assert any(v["id"] == speakers["Ben"]["voice"] for v in served.get("/api/cast")["voices"])
+    assert any(v["id"] == speakers["Ben"]["voice"] for v in served.get("/api/voices")["voices"])
 
 
 def test_outside_edits_are_reloaded_and_a_broken_file_is_reported(served):

@@ -236,6 +236,9 @@ class Handler(BaseHTTPRequestHandler):
     def cast(self, query: dict) -> None:
         self._json(self.studio.session.cast_info())
 
+    def voices(self, query: dict) -> None:
+        self._json(self.studio.session.voice_list())
+
     def status(self, query: dict) -> None:
         self.studio.session.check_outside_edits()
         self._json(self.studio.status())
@@ -291,6 +294,7 @@ ROUTES = {
     ("GET", "/api/chapter"): Handler.chapter,
     ("GET", "/api/cast"): Handler.cast,
     ("GET", "/api/status"): Handler.status,
+    ("GET", "/api/voices"): Handler.voices,
     ("GET", "/api/line-audio"): Handler.line_audio,
     ("GET", "/api/audition"): Handler.audition,
     ("GET", "/out"): Handler.output,

@@ -12,22 +12,35 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audiobook.attribution import Roster, attribute, speaker_stats
 from audiobook.book import Book, load_book
-from audiobook.cast import GENDERS, RESERVED_NAMES, Cast, Speaker, assign_voices, parse_cast
+from audiobook.cast import (
+    GENDERS,
+    RESERVED_NAMES,
+    Cast,
+    Speaker,
+    assign_voices,
+    merge_characters,
+    parse_cast,
+)
 from audiobook.castfile import CastDocument, write_atomic
-from audiobook.corrections import Correction, describe, resolve
+from audiobook.characters import Character
+from audiobook.corrections import Correction, describe, fixed_speakers, resolve
 from audiobook.engines import VoiceInfo
 from audiobook.errors import InputError
-from audiobook.pipeline import analyse, script
+from audiobook.pipeline import analyse_book, script
 from audiobook.render import ClipRequest
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import split_for_engine
 
 LOW_CONFIDENCE = 0.6
 """Quotes whose speaker the ranker gives less than this probability stand out."""
+REFINE_DELAY_S = 0.5
+"""Quiet time after a change before the whole book is attributed again."""
 MAX_NAME_CHARS = 80
 """Longest character name the page may add."""
 NARRATOR_FIELDS = ("voice", "rate", "pitch")
@@ -70,8 +83,19 @@ class State:
     segments: list[Segment]
     targets: dict[int, int] = field(default_factory=dict)
     """Start offset of a corrected line -> index of its correction in the file."""
+    roster: Roster | None = None
+    """The roster attribution used (kept: it holds the book's mentions, found once)."""
+    exact: bool = True
+    """False while only the changed chapter was re-attributed (the whole book follows)."""
     by_start: dict[int, Segment] = field(default_factory=dict)
     by_chapter: dict[int, list[Segment]] = field(default_factory=dict)
+
+    def index(self) -> State:
+        self.by_start = {seg.start: seg for seg in self.segments}
+        self.by_chapter = {}
+        for seg in self.segments:
+            self.by_chapter.setdefault(seg.chapter, []).append(seg)
+        return self
 
 
 @dataclass
@@ -103,10 +127,14 @@ class Session:
         self.file_error = ""
         """Why the cast file on disk cannot be used right now (an outside edit broke it)."""
         self.history: list[Edit] = []
+        self.raw = segment_book(self.book)
+        """The segmenter's output, copied for every chapter re-attributed alone."""
+        self._stale = threading.Event()
         text = self._read()
         self.state = self._analyse(text)
         self._stamp = self._file_stamp()
         self.version = 1
+        threading.Thread(target=self._refine, daemon=True, name="refine").start()
 
     # --- the cast file ----------------------------------------------------------------
 
@@ -126,21 +154,83 @@ class Session:
         return st.st_mtime_ns, st.st_size
 
     def _analyse(self, text: str) -> State:
-        """The script and cast a build would make from this cast file text."""
+        """The script and cast a build makes from this cast file text (the whole book)."""
+        cast = parse_cast(text, self.options.cast_path, self.voice_ids)
+        in_file = set(cast.characters)
+        segments, roster = analyse_book(self.book, cast)
+        assign_voices(cast, self.voice_ids)
+        targets = resolve([copy.copy(seg) for seg in self.raw], cast.corrections, self.book.text)
+        return State(text, cast, in_file, list(cast.corrections), segments,
+                     {seg.start: i for i, seg in enumerate(targets)}, roster).index()
+
+    def _chapter(self, corrections: list[Correction], number: int, roster: Roster
+                 ) -> tuple[list[Segment], list[Segment]]:
+        """One chapter attributed alone with these corrections; and the corrected lines."""
+        segments = [copy.copy(seg) for seg in self.raw]
+        targets = resolve(segments, corrections, self.book.text)
+        chapter = [seg for seg in segments if seg.chapter == number]
+        attribute(chapter, roster, self.book.text,
+                  fixed=fixed_speakers(corrections, targets))
+        return chapter, targets
+
+    def _quick(self, text: str, number: int | None) -> State:
+        """The cast file's new text applied to the script at once: the lines of chapter
+        `number` that depend on what changed are re-attributed (the chapter alone,
+        before and after the change, tells which); every other line keeps the last
+        whole-book attribution until `_refine` has run again."""
+        old = self.state
         cast = parse_cast(text, self.options.cast_path, self.voice_ids)
         in_file = set(cast.characters)
         corrections = list(cast.corrections)
-        segments = analyse(self.book, cast)
+        merge_characters(cast, [Character(c.name, list(c.aliases), c.gender)
+                                for name, c in old.cast.characters.items()
+                                if name not in old.in_file])
+        known = [(c.name, c.aliases, c.gender) for c in cast.to_characters()]
+        roster = old.roster
+        if roster is None or known != [(c.name, c.aliases, c.gender)
+                                       for c in roster.characters]:
+            roster = Roster(cast.to_characters(), narrator=old.roster.narrator
+                            if old.roster else cast.narrator_character)
+        segments, targets = old.segments, old.targets
+        if number is not None:
+            before, _ = self._chapter(old.corrections, number, roster)
+            after, found = self._chapter(corrections, number, roster)
+            was = {seg.start: (seg.kind, seg.speaker, seg.end) for seg in before}
+            chapter = [seg if was.get(seg.start) != (seg.kind, seg.speaker, seg.end)
+                       or seg.start not in old.by_start else old.by_start[seg.start]
+                       for seg in after]
+            segments = [seg for seg in old.segments if seg.chapter < number] + chapter + [
+                seg for seg in old.segments if seg.chapter > number]
+            targets = {seg.start: i for i, seg in enumerate(found)}
+        stats = cast.to_characters()
+        speaker_stats(segments, stats)
+        for char in stats:
+            cast.characters[char.name].lines = char.lines
+            cast.characters[char.name].words = char.words
+        cast.title = cast.title or self.book.title
+        cast.author = cast.author or self.book.author
         assign_voices(cast, self.voice_ids)
-        state = State(text, cast, in_file, corrections, segments)
-        if corrections:
-            # The same matching on a fresh segmentation finds which line each one names.
-            found = resolve(segment_book(self.book), corrections, self.book.text)
-            state.targets = {seg.start: i for i, seg in enumerate(found)}
-        for seg in segments:
-            state.by_start[seg.start] = seg
-            state.by_chapter.setdefault(seg.chapter, []).append(seg)
-        return state
+        return State(text, cast, in_file, corrections, segments, targets, roster,
+                     exact=False).index()
+
+    def _refine(self) -> None:
+        """Background thread: bring a quick state to what a build makes of the whole book."""
+        while True:
+            self._stale.wait()
+            self._stale.clear()
+            # Let the page fetch what it shows first, and a quick run of edits settle.
+            while self._stale.wait(REFINE_DELAY_S):
+                self._stale.clear()
+            state = self.state
+            if state.exact:
+                continue
+            try:
+                exact = self._analyse(state.text)
+            except InputError:
+                continue  # the quick check let it through; the next edit will tell
+            with self.lock:
+                if self.state is state:
+                    self._install(exact)
 
     def check_outside_edits(self) -> bool:
         """Reload the cast file if it changed on disk; True if the script changed."""
@@ -173,6 +263,8 @@ class Session:
         """Make `state` current; return what changed for the page."""
         old, self.state = self.state, state
         self.version += 1
+        if not state.exact:
+            self._stale.set()
         changed, chapters = [], set()
         for seg in state.segments:
             before = old.by_start.get(seg.start)
@@ -188,18 +280,23 @@ class Session:
             raise StudioError(409, f"fix the cast file first: {self.file_error}")
         return CastDocument(self.options.cast_path, self.state.text)
 
-    def _commit(self, document: CastDocument, edit: Edit | None = None) -> dict:
-        """Check an edited cast file by analysing the book with it, then write it."""
+    def _commit(self, document: CastDocument, edit: Edit | None = None,
+                chapter: int | None = None) -> dict:
+        """Check an edited cast file against the book, write it, show what it changed.
+
+        `chapter` is where a correction changed the script (None: a cast edit)."""
+        started = time.perf_counter()
         text = document.text()
         try:
-            state = self._analyse(text)
+            state = self._quick(text, chapter)
         except InputError as err:
             raise StudioError(400, str(err)) from None
         write_atomic(self.options.cast_path, text)
         self._stamp = self._file_stamp()
         if edit is not None:
             self.history.append(edit)
-        return self._install(state)
+        change = self._install(state)
+        return self.change_info({**change, "seconds": round(time.perf_counter() - started, 3)})
 
     # --- reading ----------------------------------------------------------------------
 
@@ -267,13 +364,23 @@ class Session:
         speakers += [_speaker_info(s, s.name in state.in_file, state.cast)
                      for s in sorted(state.cast.characters.values(),
                                      key=lambda s: (-s.lines, s.name))]
-        narrator_voice = next((v for v in self.voices if v.id == state.cast.narrator.voice), None)
+        return {"version": self.version, "speakers": speakers, "genders": list(GENDERS),
+                "notice": self.notice, "file_error": self.file_error}
+
+    def voice_list(self) -> dict:
+        """The engine's voices in the narrator's language (and any the cast uses)."""
+        cast = self.state.cast
+        narrator_voice = next((v for v in self.voices if v.id == cast.narrator.voice), None)
         language = narrator_voice.language.split("-")[0] if narrator_voice else "en"
-        used = {s["voice"] for s in speakers}
-        voices = [{"id": v.id, "name": v.name, "gender": v.gender} for v in self.voices
-                  if v.language.split("-")[0] == language or v.id in used]
-        return {"version": self.version, "speakers": speakers, "voices": voices,
-                "genders": list(GENDERS), "notice": self.notice, "file_error": self.file_error}
+        used = {cast.settings_for(s).voice for s in [cast.narrator, *cast.characters.values()]}
+        return {"voices": [{"id": v.id, "name": v.name, "gender": v.gender} for v in self.voices
+                           if v.language.split("-")[0] == language or v.id in used]}
+
+    def change_info(self, change: dict) -> dict:
+        """A change's answer: what changed, with the book, cast and changed chapters as they
+        are now, so the page redraws without asking again."""
+        return {**change, "book": self.book_info(), "cast": self.cast_info(),
+                "chapter_data": {n: self.chapter(n) for n in change["chapters"][:3]}}
 
     # --- corrections ------------------------------------------------------------------
 
@@ -327,7 +434,8 @@ class Session:
                 entry = {**describe(self.state.segments, seg), "speaker": name}
                 at = document.add_correction(entry)
                 undo = [("remove", at, entry)]
-            return self._commit(document, Edit(f"{name} says line {seg.start}", undo, added))
+            return self._commit(document, Edit(f"{name} says line {seg.start}", undo, added),
+                                seg.chapter)
 
     def mark_narration(self, line_id: object) -> dict:
         """A quote that is no quote: the narrator reads it, and it takes no turn."""
@@ -351,7 +459,8 @@ class Session:
                 else:
                     at = document.add_correction(entry)
                     undo = [("remove", at, entry)]
-            return self._commit(document, Edit(f"line {seg.start} is narration", undo))
+            return self._commit(document, Edit(f"line {seg.start} is narration", undo),
+                                seg.chapter)
 
     def mark_quote(self, line_id: object, words: object, speaker: object,
                    new: bool = False) -> dict:
@@ -372,7 +481,7 @@ class Session:
                      **{k: v for k, v in entry.items() if k != "text"}}
             at = document.add_correction(entry)
             return self._commit(document, Edit(f"a quote in line {seg.start}",
-                                               [("remove", at, entry)], added))
+                                               [("remove", at, entry)], added), seg.chapter)
 
     def undo(self) -> dict:
         """Take back the last correction made in the studio."""
@@ -399,7 +508,11 @@ class Session:
             if edit.character and not any(c.get("speaker") == edit.character
                                           for c in document.corrections()):
                 document.remove_character(edit.character)
-            result = self._commit(document)
+            lines = {i: start for start, i in self.state.targets.items()}
+            chapters = {self.state.by_start[lines[op[1]]].chapter if op[0] != "insert"
+                        and op[1] in lines else op[2].get("chapter") for op in edit.undo}
+            result = self._commit(document, chapter=chapters.pop() if len(chapters) == 1
+                                  else None)
             self.history.pop()
             return result
 

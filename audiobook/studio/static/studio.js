@@ -15,6 +15,8 @@ const state = {
   build: null,
   timings: {},       // for the benchmark: performance.now() marks
   noticeSeen: 0,     // the server's notices up to this version were shown
+  pending: 0,        // changes sent and not yet answered
+  applying: 0,       // answers of changes being applied to the page
 };
 window.studio = state;
 
@@ -26,8 +28,14 @@ async function api(path, body) {
     options.method = "POST";
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
+    state.pending += 1;  // the page's own change: polling must not take it for an outside edit
   }
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } finally {
+    if (body !== undefined) setTimeout(() => { state.pending -= 1; }, 0);
+  }
   const type = response.headers.get("Content-Type") || "";
   if (!type.startsWith("application/json")) {
     if (!response.ok) throw new Error(response.statusText);
@@ -97,6 +105,10 @@ function el(tag, attrs = {}, ...children) {
 
 async function loadBook() {
   state.book = await api("/api/book");
+  showBookInfo();
+}
+
+function showBookInfo() {
   $("book-title").textContent = state.book.title + (state.book.author ? " — " + state.book.author : "");
   $("cast-file").textContent = "Cast file: " + state.book.cast_file;
   $("undo").disabled = !state.book.can_undo;
@@ -176,15 +188,28 @@ function lineById(id) {
   return null;
 }
 
-// After a change: reload what it touched, flash the lines that changed.
+// After a change: the answer carries the book, the cast and the chapters it touched.
 async function applyChange(result) {
-  state.version = result.version;
-  await loadCast();  // first: a new character's colour
-  const tasks = [loadBook()];
-  if (state.chapter && result.chapters.includes(state.chapter.number)) {
-    tasks.push(showChapterKeepScroll(state.chapter.number, result.changed));
+  state.version = Math.max(state.version, result.version);
+  state.applying += 1;
+  try {
+    state.cast = result.cast;
+    assignColours(state.cast.speakers.map((s) => s.name).filter((n) => n !== "narrator"));
+    state.book = result.book;
+    const current = state.chapter && result.chapter_data[state.chapter.number];
+    if (current) {
+      const y = window.scrollY;
+      state.chapter = current;
+      renderChapter(new Set(result.changed));
+      window.scrollTo({ top: y });
+    } else if (state.chapter && result.chapters.includes(state.chapter.number)) {
+      await showChapterKeepScroll(state.chapter.number, result.changed);
+    }
+    showBookInfo();
+    renderCast();
+  } finally {
+    state.applying -= 1;
   }
-  await Promise.all(tasks);
 }
 
 async function showChapterKeepScroll(number, changed) {
@@ -348,11 +373,12 @@ async function loadCast() {
   renderCast();
 }
 
+async function loadVoices() {
+  const { voices } = await api("/api/voices");
+  $("voice-list").replaceChildren(...voices.map((v) => el("option", { value: v.id }, `${v.name} (${v.gender})`)));
+}
+
 function renderCast() {
-  const list = $("voice-list");
-  if (list.childElementCount !== state.cast.voices.length) {
-    list.replaceChildren(...state.cast.voices.map((v) => el("option", { value: v.id }, `${v.name} (${v.gender})`)));
-  }
   const box = $("speakers");
   box.replaceChildren();
   for (const s of state.cast.speakers) box.append(speakerCard(s));
@@ -432,7 +458,7 @@ async function poll() {
     const status = await api("/api/status");
     $("undo").disabled = !status.can_undo;
     if (status.file_error) notice(status.file_error, "error");
-    if (status.version > state.version) {
+    if (status.version > state.version && !state.pending && !state.applying) {
       await reloadAfterOutsideEdit(status);
     }
     showBuild(status.build);
@@ -508,6 +534,7 @@ function showOutput(result) {
 
 function wire() {
   $("lines").addEventListener("mouseup", onScriptMouseUp);
+  $("player").addEventListener("playing", () => { state.timings.playing = performance.now(); });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
   document.addEventListener("mousedown", (e) => {
     if (!e.target.closest("#menu") && !e.target.closest("#mark-quote")) closeMenu();
@@ -544,6 +571,7 @@ async function start() {
     const first = state.book.chapters.some((c) => c.number === wanted) ? wanted : state.book.chapters[0].number;
     await loadCast();
     await showChapter(first);
+    loadVoices();
     state.timings.firstChapter = performance.now();
     document.body.dataset.ready = "1";
   } catch (err) {
