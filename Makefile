@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint eval bench fuzz clean
+.PHONY: demo test lint eval bench bench-studio fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ BENCH_TEXT ?=
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(if $(BENCH_TEXT),--text $(BENCH_TEXT)) $(BENCH_ARGS)
+
+# The studio on a 100,000-word corpus novel, timed in headless Chromium (needs
+# `apt-get install chromium`). Prints figures; CI does not run it.
+STUDIO_TEXT ?= $(CORPUS)/AnneOfGreenGables/novel_text.txt
+bench-studio: $(STAMP)
+	$(BIN)/python tools/bench_studio.py --text $(STUDIO_TEXT)
 
 clean:
 	rm -rf output/*/ .pytest_cache

@@ -138,16 +138,35 @@ def correct(page, count: int) -> None:
         shown.append(page.evaluate("window.studio.timings.correctionShown - "
                                    "window.studio.timings.correctionStart"))
         server.append(reply.value.json()["seconds"] * 1000)
+        refined = exact(page)
         version = page.evaluate("window.studio.version")
         started = time.perf_counter()
         page.locator("#undo").click()
         wait_until(page, f"Number(document.getElementById('lines').dataset.version) > {version}")
         undos.append((time.perf_counter() - started) * 1000)
+        refined = exact(page)
     print(f"correction re-attributed on screen (click to chapter redrawn, page clock): "
           f"{figures(shown)} (target 1000 ms)")
     print(f"  wall clock: {figures(walls)}; of which the server (analysis with the new cast "
           f"file, file written): {figures(server)}")
     print(f"undo on screen (wall clock): {figures(undos)}")
+    print(f"whole-book passes after a correction or undo: lines each changed on screen "
+          f"beyond the chapter-only pass: {refined}")
+
+
+def exact(page) -> list[int]:
+    """Wait for the background whole-book attribution; return what each pass changed."""
+    url = page.url.split("#")[0].replace("/?", "/api/status?")
+    deadline = time.monotonic() + 60
+    while not (status := page.request.get(url).json())["exact"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the whole-book attribution did not finish")
+        time.sleep(0.1)
+    # ...and for the page to show it (it polls the studio every second).
+    wait_until(page, f"window.studio.version >= {status['version']} && !window.studio.applying "
+                     f"&& Number(document.getElementById('lines').dataset.version) >= "
+                     f"{status['version']}")
+    return status["refined"]
 
 
 def play(page, count: int) -> None:

@@ -72,7 +72,7 @@ class Studio:
         s = self.session
         return {"version": s.version, "notice": s.notice, "notice_version": s.notice_version,
                 "file_error": s.file_error,
-                "can_undo": bool(s.history),
+                "can_undo": bool(s.history), "exact": s.state.exact, "refined": s.refined,
                 "build": self.build.info() if self.build else None}
 
     def output_file(self, name: str) -> Path:

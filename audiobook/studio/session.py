@@ -130,6 +130,8 @@ class Session:
         self.raw = segment_book(self.book)
         """The segmenter's output, copied for every chapter re-attributed alone."""
         self._stale = threading.Event()
+        self.refined: list[int] = []
+        """Lines each whole-book pass changed after a quick, chapter-only one."""
         text = self._read()
         self.state = self._analyse(text)
         self._stamp = self._file_stamp()
@@ -230,7 +232,7 @@ class Session:
                 continue  # the quick check let it through; the next edit will tell
             with self.lock:
                 if self.state is state:
-                    self._install(exact)
+                    self.refined.append(len(self._install(exact)["changed"]))
 
     def check_outside_edits(self) -> bool:
         """Reload the cast file if it changed on disk; True if the script changed."""

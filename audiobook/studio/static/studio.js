@@ -58,8 +58,9 @@ function notice(text, kind = "") {
 
 // --- colours -------------------------------------------------------------------------
 
-// Twelve well-separated colours; each speaker takes its name's slot, or the next free one.
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e67e00", "#17becf",
+// Twelve well-separated colours (red is kept for quotes nobody was found for); each
+// speaker takes its name's slot, or the next free one.
+const PALETTE = ["#1f77b4", "#6d4c41", "#2ca02c", "#9467bd", "#e67e00", "#17becf",
   "#8c564b", "#e377c2", "#7f7f00", "#3949ab", "#00897b", "#c2185b"];
 const colours = new Map();
 
@@ -134,7 +135,7 @@ async function showChapter(number, changed = []) {
   state.chapter = data;
   renderChapter(new Set(changed));
   history.replaceState(null, "", "#chapter=" + number);
-  window.scrollTo({ top: 0 });
+  $("script").scrollTop = 0;
 }
 
 function renderChapter(changed = new Set()) {
@@ -198,10 +199,8 @@ async function applyChange(result) {
     state.book = result.book;
     const current = state.chapter && result.chapter_data[state.chapter.number];
     if (current) {
-      const y = window.scrollY;
       state.chapter = current;
       renderChapter(new Set(result.changed));
-      window.scrollTo({ top: y });
     } else if (state.chapter && result.chapters.includes(state.chapter.number)) {
       await showChapterKeepScroll(state.chapter.number, result.changed);
     }
@@ -213,10 +212,8 @@ async function applyChange(result) {
 }
 
 async function showChapterKeepScroll(number, changed) {
-  const y = window.scrollY;
   state.chapter = await api("/api/chapter?n=" + number);
-  renderChapter(new Set(changed));
-  window.scrollTo({ top: y });
+  renderChapter(new Set(changed));  // the script's own scroll position stays
 }
 
 // --- the line menu -------------------------------------------------------------------
@@ -229,9 +226,10 @@ function closeMenu() {
 function place(node, anchor) {
   const r = anchor.getBoundingClientRect();
   node.hidden = false;
-  const left = Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - node.offsetWidth - 8);
+  const left = Math.min(r.left, document.documentElement.clientWidth - node.offsetWidth - 8);
   node.style.left = Math.max(8, left) + "px";
-  node.style.top = (window.scrollY + r.bottom + 6) + "px";
+  const below = r.bottom + 6 + node.offsetHeight <= window.innerHeight;
+  node.style.top = Math.max(8, below ? r.bottom + 6 : r.top - 6 - node.offsetHeight) + "px";
 }
 
 function speakerChoices(current, onPick) {
@@ -291,7 +289,7 @@ async function correct(body) {
   await applyChange(result);
   state.timings.correctionShown = performance.now();
   const n = result.changed.length;
-  notice(`Saved to the cast file; ${n} line${n === 1 ? "" : "s"} re-attributed.`);
+  notice(`Saved to the cast file; ${n} line${n === 1 ? "" : "s"} changed speaker.`);
   return result;
 }
 
@@ -318,8 +316,8 @@ function openQuoteMaker(node, words, rect) {
     place(menu, node);
   };
   button.hidden = false;
-  button.style.left = (window.scrollX + rect.left) + "px";
-  button.style.top = (window.scrollY + rect.bottom + 6) + "px";
+  button.style.left = rect.left + "px";
+  button.style.top = (rect.bottom + 6) + "px";
 }
 
 function onScriptMouseUp(event) {
@@ -536,6 +534,7 @@ function wire() {
   $("lines").addEventListener("mouseup", onScriptMouseUp);
   $("player").addEventListener("playing", () => { state.timings.playing = performance.now(); });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
+  $("script").addEventListener("scroll", closeMenu);
   document.addEventListener("mousedown", (e) => {
     if (!e.target.closest("#menu") && !e.target.closest("#mark-quote")) closeMenu();
   });
