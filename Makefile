@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check audiobook tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs  # -rs: say why a test was skipped
 
 # Speaker attribution on the Project Dialogism Novel Corpus, with and without the cast.
 CORPUS ?= ../shared/corpus/pdnc

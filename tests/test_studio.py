@@ -280,3 +280,7 @@ def test_studio_command_errors_and_ctrl_c_during_a_build(tmp_path: Path):
     assert "interrupted" in proc.stderr.read()
     # Whatever the build finished is kept; nothing half-written looks finished.
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
+    # It wrote its cast file, the clip cache and the book's output folder, nothing else.
+    assert {p.name for p in tmp_path.iterdir()} <= {"ferry.txt", "ferry.cast.yaml", "cache",
+                                                   "out", "missing.yaml"}
+    assert not (tmp_path / "missing.yaml").exists()

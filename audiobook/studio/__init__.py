@@ -67,8 +67,8 @@ def run_studio(options: StudioOptions, port: int = 0, open_browser: bool = True,
         auditioner.close()
         raise InputError(f"cannot listen on 127.0.0.1:{port} ({err.strerror}); choose "
                          "another --port, or leave it out for a free one") from None
-    threading.Thread(target=auditioner.warm_up, args=(session.state.cast.settings_for(
-        session.state.cast.narrator),), daemon=True).start()
+    threading.Thread(target=auditioner.warm_up, args=(session.opening_requests(),),
+                     daemon=True).start()
     stop = threading.Event()
     threading.Thread(target=_watch, args=(session, stop), daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/?token={studio.token}"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-import tempfile
 import threading
 import wave
 from pathlib import Path
 
-from audiobook.engines import VoiceSettings
 from audiobook.render import (
     Clip,
     ClipRequest,
@@ -38,12 +36,17 @@ class Auditioner:
         self.pool = SpeechPool(engine, 1)
         self.lock = threading.Lock()
 
-    def warm_up(self, settings: VoiceSettings) -> None:
-        """Start the worker and its engine now, so the first line asked for plays at once."""
-        with self.lock, tempfile.TemporaryDirectory(prefix="audiobook-warm-") as folder:
-            clip = Clip("warm-up", ClipRequest("Ready.", settings), Path(folder) / "warm.wav")
-            for _ in self.pool.speak([clip], lambda _: "warm-up"):
-                pass
+    def warm_up(self, requests: list[ClipRequest]) -> None:
+        """Start the worker and its engine now, so the first line asked for plays at once:
+        speak the first of `requests` (the opening lines) that the cache lacks, if any."""
+        with self.lock:
+            for request in requests:
+                key = clip_key(request, self.engine, self.version)
+                path = clip_path(self.cache, key)
+                if not path.exists():
+                    for _ in self.pool.speak([Clip(key, request, path)], lambda _: "warm-up"):
+                        pass
+                    return
 
     def wav(self, requests: list[ClipRequest]) -> bytes:
         """One WAV file of the requests' clips in order, made where the cache lacks them."""

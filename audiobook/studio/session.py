@@ -573,6 +573,16 @@ class Session:
         settings = cast.settings_for(seg.speaker if seg.kind == "dialogue" else cast.narrator)
         return [ClipRequest(piece, settings) for piece in split_for_engine(say)]
 
+    def opening_requests(self, count: int = 20) -> list[ClipRequest]:
+        """The clips of the book's first lines that are read aloud."""
+        out: list[ClipRequest] = []
+        for seg in self.state.segments[:count * 2]:
+            try:
+                out += self.line_requests(seg.start)
+            except StudioError:
+                continue  # a line that is not read
+        return out[:count]
+
     def audition_requests(self, name: object) -> list[ClipRequest]:
         """A speaker's audition: their first lines, or a standard sentence, as a preview."""
         from audiobook.preview import plan_auditions
