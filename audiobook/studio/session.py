@@ -171,7 +171,9 @@ class Session:
         segments = [copy.copy(seg) for seg in self.raw]
         targets = resolve(segments, corrections, self.book.text)
         chapter = [seg for seg in segments if seg.chapter == number]
-        attribute(chapter, roster, self.book.text,
+        # A copy: attribution may settle the roster's narrator from what it is given (here
+        # one chapter); the mentions it found in the book are shared, not found again.
+        attribute(chapter, copy.copy(roster), self.book.text,
                   fixed=fixed_speakers(corrections, targets))
         return chapter, targets
 
