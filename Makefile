@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint eval bench fuzz clean
+.PHONY: demo test lint eval bench bench-studio fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check audiobook tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs  # -rs: say why a test was skipped
 
 # Speaker attribution on both corpora (PDNC novels, LitBank openings), with and without the
 # cast; each run's closing lines.
@@ -46,6 +46,12 @@ BENCH_TEXT ?=
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(if $(BENCH_TEXT),--text $(BENCH_TEXT)) $(BENCH_ARGS)
+
+# The studio on a 100,000-word corpus novel, timed in headless Chromium (needs
+# `apt-get install chromium`). Prints figures; CI does not run it.
+STUDIO_TEXT ?= $(CORPUS)/AnneOfGreenGables/novel_text.txt
+bench-studio: $(STAMP)
+	$(BIN)/python tools/bench_studio.py --text $(STUDIO_TEXT)
 
 clean:
 	rm -rf output/*/ .pytest_cache

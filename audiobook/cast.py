@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from audiobook.attribution import Character
+from audiobook.corrections import KINDS, Correction
 from audiobook.engines import VoiceInfo, VoiceSettings
 from audiobook.errors import InputError
 
@@ -43,7 +44,9 @@ RATE_OFFSETS_WPM = (-15, 15)
 TOP_DISTINCT_SPEAKERS = 10
 """This many of the most frequent speakers never share a voice."""
 
-TOP_KEYS = ("title", "author", "summary", "narrator", "characters", "pronunciations")
+TOP_KEYS = ("title", "author", "summary", "narrator", "characters", "pronunciations",
+            "corrections")
+CORRECTION_KEYS = ("text", "speaker", "kind", "chapter", "nth")
 NARRATOR_KEYS = ("voice", "rate", "pitch", "volume", "character")
 CHARACTER_KEYS = ("aliases", "gender", "voice", "rate", "pitch", "volume", "lines", "words")
 GENDERS = ("male", "female", "unknown")
@@ -102,6 +105,8 @@ class Cast:
     """Author override."""
     summary: str | None = None
     """Summary override (a fan-fiction work's, shown by players as the description)."""
+    corrections: list[Correction] = field(default_factory=list)
+    """The user's corrections to the script, in file order."""
 
     def speaker(self, name: str) -> Speaker:
         """The speaker for a segment's speaker name (the narrator for unknown names)."""
@@ -316,6 +321,7 @@ def parse_cast(text: str, path: Path, voices: set[str] | None = None) -> Cast:
         return cast
     owners: dict[str, str] = {}
     narrator_character: yaml.Node | None = None
+    corrections: yaml.Node | None = None
     for key_node, value_node in _mapping(path, root, "the cast file"):
         key = key_node.value
         if key not in TOP_KEYS:
@@ -352,6 +358,8 @@ def parse_cast(text: str, path: Path, voices: set[str] | None = None) -> Cast:
             for word_node, say_node in _mapping(path, value_node, "pronunciations"):
                 word = _text(path, word_node, "a pronounced word")
                 cast.pronunciations[word] = _text(path, say_node, f"the pronunciation of {word!r}")
+        elif key == "corrections":
+            corrections = value_node
     if narrator_character is not None:
         name = _scalar(path, narrator_character, "narrator.character", (str, int))
         if name is not None and str(name).strip():
@@ -360,7 +368,62 @@ def parse_cast(text: str, path: Path, voices: set[str] | None = None) -> Cast:
             cast.narrator_character = owners.get(name.lower(), name)
             if cast.narrator_character not in cast.characters:
                 cast.characters[name] = Speaker(name)
+    if corrections is not None:
+        # After the characters, wherever the list stands: a correction names one of them.
+        names = {**{n.lower(): n for n in cast.characters}, **owners}
+        cast.corrections = _corrections(path, corrections, names)
     return cast
+
+
+def _corrections(path: Path, node: yaml.Node, owners: dict[str, str]) -> list[Correction]:
+    if isinstance(node, yaml.ScalarNode) and _value(node) is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise InputError(f"{_where(path, node)}: corrections must be a list of entries such as "
+                         f"- {{text: WORDS, speaker: NAME}}, not {_describe(node)}")
+    out = []
+    for entry in node.value:
+        what = "a correction"
+        c = Correction("", where=_where(path, entry))
+        speaker_node = None
+        for key_node, value_node in _mapping(path, entry, what):
+            key = key_node.value
+            if key not in CORRECTION_KEYS:
+                raise InputError(f"{_where(path, key_node)}: unknown key {key!r} in {what}"
+                                 f"{_suggest(key, CORRECTION_KEYS)}; valid keys: "
+                                 f"{', '.join(CORRECTION_KEYS)}")
+            if key == "text":
+                c.text = _text(path, value_node, "a correction's text")
+            elif key == "speaker":
+                speaker_node = value_node
+                c.speaker = _text(path, value_node, "a correction's speaker")
+            elif key == "kind":
+                c.kind = _text(path, value_node, "a correction's kind").lower()
+                if c.kind not in KINDS:
+                    raise InputError(f"{_where(path, value_node)}: a correction's kind must be "
+                                     f"narration or dialogue, not {c.kind!r}")
+            elif key == "chapter":
+                c.chapter = _number(path, value_node, "a correction's chapter", int, 1, 10**6)
+            else:
+                c.nth = _number(path, value_node, "a correction's nth", int, 1, 10**6) or 1
+        if not c.text:
+            raise InputError(f"{c.where}: a correction needs text: the words of the line")
+        if c.kind == "narration" and c.speaker:
+            raise InputError(f"{_where(path, speaker_node)}: a correction of kind narration "
+                             "has no speaker (the narrator reads it); remove one of them")
+        if c.kind is None and not c.speaker:
+            raise InputError(f"{c.where}: a correction needs speaker: NAME (or kind: narration "
+                             "for words that are no quote)")
+        if speaker_node is not None:
+            name = owners.get(c.speaker.lower())
+            if name is None and c.speaker.lower() != "narrator":
+                raise InputError(
+                    f"{_where(path, speaker_node)}: the correction's speaker {c.speaker!r} is "
+                    f"not in the cast file{_suggest(c.speaker, sorted(set(owners.values())))}; "
+                    "add them under characters: or name the narrator")
+            c.speaker = name or "narrator"
+        out.append(c)
+    return out
 
 
 def load_cast(path: Path, voices: set[str] | None = None) -> Cast:

@@ -107,6 +107,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_common(p)
+
+    p = sub.add_parser("studio", help="see, correct and hear who says every line, then build",
+                       description="A local web page (127.0.0.1 only) showing the script "
+                       "chapter by chapter in each speaker's colour: correct who says a line, "
+                       "hear any line, edit the cast and build. Corrections and cast changes "
+                       "are saved to the cast file at once.")
+    p.add_argument("input", type=Path, help="story file")
+    p.add_argument("--voices", type=Path,
+                   help="cast file to edit (default: INPUT's name with .cast.yaml, beside it, "
+                        "created if missing)")
+    p.add_argument("--out", type=Path, default=Path("output"), help="output folder for builds")
+    p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="speech workers and chapter encoders of a build (default: all cores)")
+    p.add_argument("--engine", default="pyttsx3", help="speech engine (default: pyttsx3)")
+    p.add_argument("--format", choices=("mp3", "m4b", "all"), default="mp3",
+                   help="what a build writes (as for build)")
+    p.add_argument("--profile", choices=("standard", "acx"), default="standard",
+                   help="loudness profile of a build (as for build)")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    _add_common(p)
     return parser
 
 
@@ -169,10 +191,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from audiobook.cast import select_voices
-    from audiobook.engines import get_engine
+    from audiobook.pipeline import engine_voices
 
-    voices = select_voices(get_engine().voices(), args.lang, args.gender)
+    voices = engine_voices(lang=args.lang, gender=args.gender)
     if not voices:
         raise InputError(f"no voice matches{' --lang ' + args.lang if args.lang else ''}"
                          f"{' --gender ' + args.gender if args.gender else ''}; "
@@ -193,7 +214,15 @@ def cmd_cast(args: argparse.Namespace) -> int:
 
         before = set(load_cast(args.voices).characters)  # validated fully just below
     cast, _ = cast_for_book(args.input, args.voices)
-    text = dump_cast(cast)
+    if args.voices:
+        from audiobook.castfile import CastDocument
+
+        # The user's file with what is new added: their comments and order stay.
+        document = CastDocument.load(args.voices)
+        document.merge_cast(cast)
+        text = document.text()
+    else:
+        text = dump_cast(cast)
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -230,13 +259,35 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    from audiobook.book import load_book
+    from audiobook.studio import StudioOptions, default_cast_path, run_studio
+
+    _check_jobs(args)
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port must be 0 to 65535")
+    load_book(args.input)  # a bad story is reported before anything is written
+    cast_path = args.voices or default_cast_path(args.input)
+    created = args.voices is None and not cast_path.exists()
+    if args.voices is not None and not args.voices.exists():
+        raise InputError(f"{args.voices}: no such cast file (leave out --voices and the "
+                         f"studio creates {default_cast_path(args.input)})")
+    if not created:
+        print(f"Using the cast file {cast_path}")
+    options = StudioOptions(args.input, cast_path, args.out, args.cache, args.jobs,
+                            args.engine, args.format, args.profile)
+    run_studio(options, args.port, not args.no_browser, created)
+    return 0
+
+
 def _check_jobs(args: argparse.Namespace) -> None:
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs must be at least 1")
 
 
 COMMANDS = {"build": cmd_build, "clean": cmd_clean, "check": cmd_check, "segment": cmd_segment,
-            "voices": cmd_voices, "cast": cmd_cast, "preview": cmd_preview}
+            "voices": cmd_voices, "cast": cmd_cast, "preview": cmd_preview,
+            "studio": cmd_studio}
 
 
 class _NoteFormatter(logging.Formatter):

@@ -19,8 +19,16 @@ from typing import TYPE_CHECKING
 
 from audiobook.attribution import Roster, attribute, find_characters, speaker_stats
 from audiobook.book import Book, load_book
-from audiobook.cast import Cast, assign_voices, dump_cast, load_cast, merge_characters
-from audiobook.engines import get_engine
+from audiobook.cast import (
+    Cast,
+    assign_voices,
+    dump_cast,
+    load_cast,
+    merge_characters,
+    select_voices,
+)
+from audiobook.corrections import apply_corrections
+from audiobook.engines import VoiceInfo, get_engine
 from audiobook.errors import BuildError, InputError
 from audiobook.segmenter import Segment, segment_book
 from audiobook.speech import apply_pronunciations, heading_text, speakable, split_for_engine
@@ -74,6 +82,12 @@ def engine_voice_ids(engine: str = "pyttsx3") -> set[str]:
     return {v.id for v in get_engine(engine).voices()}
 
 
+def engine_voices(engine: str = "pyttsx3", lang: str | None = None,
+                  gender: str | None = None) -> list[VoiceInfo]:
+    """The voices `audiobook voices` lists, and the studio's cast panel offers."""
+    return select_voices(get_engine(engine).voices(), lang, gender)
+
+
 class _EngineVoiceIds(Set):
     """The engine's voice ids, listed only when a cast file names a voice."""
 
@@ -112,10 +126,21 @@ def cast_roster(book: Book, segments: list[Segment], cast: Cast) -> Roster:
 
 
 def analyse(book: Book, cast: Cast) -> list[Segment]:
-    """Segments with speakers; the cast gains the characters found in the text."""
+    """Segments with speakers; the cast gains the characters found in the text.
+
+    The cast file's corrections are applied between the segmenter and attribution.
+    """
+    return analyse_book(book, cast)[0]
+
+
+def analyse_book(book: Book, cast: Cast) -> tuple[list[Segment], Roster]:
+    """`analyse`, and the roster attribution used (the studio re-attributes single
+    chapters with it)."""
     segments = segment_book(book)
+    fixed = apply_corrections(segments, cast.corrections, book.text)
     tagged = seed_from_tags(book, cast)
-    attribute(segments, cast_roster(book, segments, cast), book.text)
+    roster = cast_roster(book, segments, cast)
+    attribute(segments, roster, book.text, fixed=fixed)
     stats = cast.to_characters()
     speaker_stats(segments, stats)
     for char in stats:
@@ -130,7 +155,7 @@ def analyse(book: Book, cast: Cast) -> list[Segment]:
         cast.author = book.author
     if cast.summary is None:
         cast.summary = book.work.summary
-    return segments
+    return segments, roster
 
 
 def seed_from_tags(book: Book, cast: Cast) -> list[str]:
