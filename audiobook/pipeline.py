@@ -17,7 +17,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audiobook.attribution import Roster, attribute, find_characters, speaker_stats
+from audiobook.attribution import (
+    Roster,
+    attribute,
+    find_characters,
+    guess_genders,
+    speaker_stats,
+)
 from audiobook.book import Book, load_book
 from audiobook.cast import (
     Cast,
@@ -122,7 +128,12 @@ def cast_roster(book: Book, segments: list[Segment], cast: Cast) -> Roster:
     """Who may speak: the cast file's characters and those found in the text (the cast
     gains them)."""
     merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
-    return Roster(cast.to_characters(), narrator=cast.narrator_character)
+    characters = cast.to_characters()
+    # A gender the cast file (or a tag) leaves open comes from the text.
+    guess_genders(book.text, characters)
+    for char in characters:
+        cast.characters[char.name].gender = char.gender
+    return Roster(characters, narrator=cast.narrator_character)
 
 
 def analyse(book: Book, cast: Cast) -> list[Segment]:

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus import DEFAULT_CORPORA, STORIES, load_corpus, norm  # noqa: E402
 
-from audiobook.attribution import find_characters  # noqa: E402
+from audiobook.attribution import Character, find_characters  # noqa: E402
+from audiobook.attribution.characters import guess_genders  # noqa: E402
 from audiobook.book import load_book  # noqa: E402
 from audiobook.segmenter import segment_book  # noqa: E402
 
@@ -34,6 +35,14 @@ def main() -> int:
     for t in load_corpus(args.corpus):
         book = load_book(t.path)
         found = find_characters(book.text, segment_book(book))
+        # The annotated cast with its genders hidden, guessed from the text.
+        hidden = [Character(n, list(info["aliases"])) for n, info in t.cast.items()
+                  if info.get("gender") in ("male", "female") and not info.get("unnamed")]
+        guess_genders(book.text, hidden)
+        for c in hidden:
+            said, gold = c.gender, t.cast[c.name]["gender"]
+            total[t.folder.parent.name, "cast gender " + (
+                "right" if said == gold else "unknown" if said == "unknown" else "wrong")] += 1
         speakers = Counter()
         for q in t.quotes:
             for owner in t.owners(q["speaker"]):
@@ -78,7 +87,9 @@ def main() -> int:
         print(f"{corpus}: speakers found {total[corpus, 'speakers found']}/"
               f"{total[corpus, 'speakers']} (their quotes {total[corpus, 'found']}/"
               f"{total[corpus, 'quotes']}), extra characters {total[corpus, 'extra']}, "
-              f"gender right {g['right']} wrong {g['wrong']} unknown {g['unknown']}")
+              f"gender right {g['right']} wrong {g['wrong']} unknown {g['unknown']}; "
+              "the annotated cast's genders guessed: " + " ".join(
+                  f"{k} {total[corpus, 'cast gender ' + k]}" for k in ("right", "wrong", "unknown")))
     return 0
 
 

@@ -10,7 +10,7 @@ evidence for every candidate speaker). Each module imports only those before it.
 from __future__ import annotations
 
 from audiobook.attribution import ranking
-from audiobook.attribution.characters import find_characters, infer_narrator
+from audiobook.attribution.characters import find_characters, guess_genders, infer_narrator
 from audiobook.attribution.evidence import Evidence, rule_evidence
 from audiobook.attribution.names import Character, Mention, Roster
 from audiobook.attribution.quotes import UNKNOWN
@@ -50,4 +50,4 @@ def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:
 
 
 __all__ = ["NARRATOR", "UNKNOWN", "Character", "Evidence", "Mention", "Roster", "attribute",
-           "find_characters", "infer_narrator", "rule_evidence", "speaker_stats"]
+           "find_characters", "guess_genders", "infer_narrator", "rule_evidence", "speaker_stats"]

@@ -13,7 +13,7 @@ from audiobook.attribution.names import (
     gender_from_title,
     split_title,
 )
-from audiobook.attribution.people import name_forms, person_words, word_stats
+from audiobook.attribution.people import name_forms, name_gender, person_words, word_stats
 from audiobook.lexicon import (
     ARTICLES,
     FUNCTION_WORDS,
@@ -101,37 +101,65 @@ def tag_names(segments: list[Segment], text: str) -> Counter:
     return counts
 
 
-def _pronoun_genders(text: str, groups: list[list[str]]) -> list[str]:
-    """Guess each group's gender from the pronouns that follow mentions of its names.
+def guess_genders(text: str, characters: list[Character]) -> None:
+    """Fill in the gender of every character whose gender is unknown, in place, from
+    what the text says: a title (`Mrs.`, `Sir`), the pronouns that follow mentions of
+    their names, and a list of first names. It stays `unknown` only when nothing says.
 
-    The first pronoun in the rest of the clause is most often the name's own (`Ada
-    shook her head`) and decides when there are a few; else all the pronouns
-    shortly after, which may be anyone's.
+    The first pronoun in the rest of the clause after a name that opens it (`Osei
+    laughed and pushed his cap back`) is nearly always the name's own; after a name
+    elsewhere (`she handed Osei her cup`) it is weaker evidence, and the pronouns
+    further on weaker still. A first name's usual gender (`Mara`, `Tomas`) counts as
+    much as one clear pronoun.
     """
-    owner = {name: i for i, names in enumerate(groups) for name in names}
-    near = [[0, 0] for _ in groups]  # he, she: first pronoun of the clause
-    after = [[0, 0] for _ in groups]  # he, she: any pronoun shortly after
-    if owner:
-        pattern = re.compile(r"\b(?:" + "|".join(
-            re.escape(n) for n in sorted(owner, key=len, reverse=True)) + r")\b")
-        for m in pattern.finditer(text):
-            i = owner[m.group(0)]
-            clause = _CLAUSE_END.search(text, m.end(), m.end() + 100)
-            p = _PRONOUN.search(text, m.end(), clause.start() if clause else m.end() + 100)
-            if p is not None:
-                near[i][p.group(0).lower().startswith(("s", "her"))] += 1
-            window = text[m.end():m.end() + 120].lower()
-            after[i][0] += len(_HE.findall(window))
-            after[i][1] += len(_SHE.findall(window))
-    out = []
-    for (h, s), (h_after, s_after) in zip(near, after, strict=True):
-        if h + s < 3:
-            h, s = h_after, s_after
-        out.append("male" if h > 1.5 * s and h >= 2 else
-                   "female" if s > 1.5 * h and s >= 2 else "unknown")
-    return out
+    unknown = [c for c in characters if c.gender not in ("male", "female")]
+    for char in unknown:
+        for form in char.names():
+            guess = gender_from_title(form)
+            if guess != "unknown":
+                char.gender = guess
+                break
+    unknown = [c for c in unknown if c.gender not in ("male", "female")]
+    owner: dict[str, int] = {}
+    for i, char in enumerate(unknown):
+        for name in char.names():
+            if name[:1].isupper() and not name.startswith("The "):
+                owner.setdefault(name, i)
+    if not owner:
+        return
+    votes = [0.0] * len(unknown)
+    pattern = re.compile(r"\b(?:" + "|".join(
+        re.escape(n) for n in sorted(owner, key=len, reverse=True)) + r")\b")
+    for m in pattern.finditer(text):
+        i = owner[m.group(0)]
+        clause = _CLAUSE_END.search(text, m.end(), m.end() + 100)
+        p = _PRONOUN.search(text, m.end(), clause.start() if clause else m.end() + 100)
+        subject = _opens(text, m.start())
+        if p is not None:
+            sign = -1 if p.group(0).lower().startswith(("s", "her")) else 1
+            votes[i] += sign * (1.0 if subject else 0.5)
+        elif subject and clause is not None:
+            # `Brask read it. He read it slowly`: the next sentence goes on about them.
+            nxt = _NEXT_SUBJECT.match(text, clause.start())
+            if nxt is not None:
+                votes[i] += -0.75 if nxt.group(1) == "She" else 0.75
+        window = text[m.end():m.end() + 120].lower()
+        votes[i] += 0.1 * (len(_HE.findall(window)) - len(_SHE.findall(window)))
+    for i, char in enumerate(unknown):
+        first = split_title(char.name)[1].split()[0]
+        prior = name_gender(first) if not char.name.startswith("The ") else "unknown"
+        vote = votes[i] + {"male": 1.0, "female": -1.0}.get(prior, 0.0)
+        char.gender = "male" if vote >= 0.5 else "female" if vote <= -0.5 else "unknown"
 
 
+def _opens(text: str, at: int) -> bool:
+    """Whether a name at `at` opens its sentence or clause: then it is the subject."""
+    before = text[max(0, at - 12):at].rstrip(" \t\"'\u201c\u2018\u201d\u2019_(")
+    return not before or before[-1] in ".!?;:,\n\u2014" or before.endswith(
+        (" and", " but", " then", " when", " while"))
+
+
+_NEXT_SUBJECT = re.compile(r"[.!?]\s+(He|She)\b")
 _HE = re.compile(r"\b(?:he|his|him|himself)\b")
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b")
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Hh]is|himself|[Ss]he|[Hh]er|hers|herself)\b")
@@ -395,16 +423,8 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
             continue
         name = _canonical(forms, family, couples)
         aliases = sorted(f for f in forms if f != name)
-        gender = "unknown"
-        for form in [name, *aliases]:
-            gender = gender_from_title(form)
-            if gender != "unknown":
-                break
-        characters.append(Character(name, aliases, gender, lines=total))
-    unknown = [c for c in characters if c.gender == "unknown"]
-    genders = _pronoun_genders(text, [c.names() for c in unknown])
-    for char, gender in zip(unknown, genders, strict=True):
-        char.gender = gender
+        characters.append(Character(name, aliases, "unknown", lines=total))
+    guess_genders(text, characters)
     characters.sort(key=lambda c: (-c.lines, c.name))
     return characters
 
