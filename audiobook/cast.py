@@ -109,10 +109,12 @@ class Cast:
     """The user's corrections to the script, in file order."""
 
     def speaker(self, name: str) -> Speaker:
-        """The speaker for a segment's speaker name (the narrator for unknown names)."""
-        if name in self.characters:
-            return self.characters[name]
-        return self.narrator
+        """The speaker for a segment's speaker name (the narrator for unknown names, and for
+        the character who narrates, unless the file gives them a voice of their own)."""
+        found = self.characters.get(name)
+        if found is None or name == self.narrator_character and found.voice is None:
+            return self.narrator
+        return found
 
     def settings_for(self, speaker: Speaker | str) -> VoiceSettings:
         """Engine settings for a speaker; characters keep the narrator's pace unless set."""
@@ -549,8 +551,8 @@ def assign_voices(cast: Cast, available: set[str] | None = None) -> None:
     ranked = sorted(cast.characters.values(), key=lambda s: (-s.lines, s.name))
     top = {s.name for s in ranked[:TOP_DISTINCT_SPEAKERS]}
     for speaker in ranked:
-        if speaker.voice:
-            continue
+        if speaker.voice or speaker.name == cast.narrator_character:
+            continue  # the narrator's character speaks in the narrator's voice
         genders = [speaker.gender]
         if speaker.name in top and speaker.gender != "unknown":
             genders.append("unknown")  # leading speakers may cross gender rather than share

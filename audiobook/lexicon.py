@@ -50,7 +50,8 @@ RANKS = ("king", "queen", "prince", "princess", "duke", "duchess", "count", "cou
          "professor", "inspector", "sergeant", "lieutenant", "admiral", "judge", "officer",
          "detective", "agent", "president", "reverend")
 _TITLE_ALONE = r"[Tt]he\s+(?:" + "|".join(sorted(RANKS, key=len, reverse=True)) + r")(?!\w)"
-_VERB = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
+SPEECH_VERB_RE = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+_VERB = rf"(?:{SPEECH_VERB_RE})"
 TAG_AFTER = re.compile(rf"^[\s,\u2014-]*(?:{_VERB})\s+({NAME_PATTERN}|{_TITLE_ALONE})\b")
 TAG_BEFORE = re.compile(rf"({NAME_PATTERN}|{_TITLE_ALONE})\s+(?:\w+ly\s+)?(?:{_VERB})\b")
 

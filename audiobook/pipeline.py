@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiobook.attribution import (
+    NARRATOR,
+    Character,
     Roster,
     attribute,
     find_characters,
     guess_genders,
+    infer_narrator,
     speaker_stats,
 )
 from audiobook.book import Book, load_book
@@ -128,12 +131,20 @@ def cast_roster(book: Book, segments: list[Segment], cast: Cast) -> Roster:
     """Who may speak: the cast file's characters and those found in the text (the cast
     gains them)."""
     merge_characters(cast, find_characters(book.text, segments, known=cast.to_characters()))
+    if cast.narrator_character is None:
+        narrator = infer_narrator(book.text, segments, Roster(cast.to_characters()))
+        if narrator not in (None, NARRATOR):
+            # "I" is a character (named maybe only by the others' lines).
+            merge_characters(cast, [Character(narrator)])
+            cast.narrator_character = narrator
+    else:
+        narrator = cast.narrator_character
     characters = cast.to_characters()
     # A gender the cast file (or a tag) leaves open comes from the text.
     guess_genders(book.text, characters)
     for char in characters:
         cast.characters[char.name].gender = char.gender
-    return Roster(characters, narrator=cast.narrator_character)
+    return Roster(characters, narrator=narrator)
 
 
 def analyse(book: Book, cast: Cast) -> list[Segment]:

@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 
 from audiobook.attribution.names import (
     Character,
-    MentionIndex,
     Roster,
     clean_name,
     gender_from_title,
@@ -17,7 +16,9 @@ from audiobook.attribution.people import name_forms, name_gender, person_words, 
 from audiobook.lexicon import (
     ARTICLES,
     FUNCTION_WORDS,
+    NAME_WORD,
     RANKS,
+    SPEECH_VERB_RE,
     STOPWORDS,
     TAG_AFTER,
     TAG_BEFORE,
@@ -25,7 +26,7 @@ from audiobook.lexicon import (
     TITLES,
     UNMARRIED_TITLES,
 )
-from audiobook.segmenter import Segment
+from audiobook.segmenter import NARRATOR, Segment
 
 _VOCATIVE = re.compile(r"(?:^[\"'\u201c\u2018]|[,;!?]\s+|\bO(?:h)?\s+)"
                        r"((?:(?:" + "|".join(t.capitalize() for t in TITLES) +
@@ -429,38 +430,61 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
     return characters
 
 
-_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
+_I_TAG = re.compile(rf"\bI\s+(?:\w+ly\s+)?(?:{SPEECH_VERB_RE})\b|\b(?:{SPEECH_VERB_RE})\s+I\b")
+"""A first-person speech tag: `I said`, `I whispered`, `said I`."""
+_MY_NAME = re.compile(rf"\b(?:[Mm]y name(?:'s|\u2019s| is| was)|[Cc]all(?:ed)? me)\s+"
+                      rf"((?:(?:{TITLE_RE})\.?\s+)?{NAME_WORD}(?:\s+{NAME_WORD})?)")
+"""`My name is Rudolf`, `call me Ishmael`: the narrator naming themself."""
 
 
 def infer_narrator(text: str, segments: list[Segment], roster: Roster) -> str | None:
-    """The first-person narrator's character: named in others' speech, not in narration.
+    """Who "I" is in a story told in the first person: a name (a roster character's
+    canonical name, or a name the text calls them by that no character has yet),
+    `narrator` when the story says "I" but never names them, or None for a story
+    told in the third person.
 
-    A first-person narrator is "I" in the narration, so their name turns up
-    almost only inside quotes, where others address them.
+    The narrator is "I" in the narration, so their name turns up almost only inside
+    quotes, where others address them, above all in the lines next to their own
+    (`"You never could hide it, Cloud."` beside `"No," I said.`); or they name
+    themself (`my name is`). Whoever the tags name in the third person (`said
+    Rook`) is someone else.
     """
-    narration_words = first_person = 0
-    spans_narr, spans_dia = [], []
-    for seg in segments:
-        if seg.kind == "narration":
-            narration_words += seg.text.count(" ") + 1
-            first_person += len(_FIRST_PERSON.findall(seg.text))
-            spans_narr.append((seg.start, seg.end))
-        elif seg.kind == "dialogue":
-            spans_dia.append((seg.start, seg.end))
-    if narration_words == 0 or first_person / narration_words < 0.01:
+    first_person, narration, _ = _first_person(segments)
+    if not first_person:
         return None
-    index = MentionIndex(text, roster)
-    in_dialogue: dict[str, int] = {}
-    in_narration: dict[str, int] = {}
-    for spans, counts in ((spans_dia, in_dialogue), (spans_narr, in_narration)):
-        for start, end in spans:
-            for m in index.within(start, end):
-                counts[m.name] = counts.get(m.name, 0) + 1
+    tags = tag_names(segments, text)
+    tagged = {split_title(n)[1] for n in tags} | set(tags)
+    by_paragraph: dict[int, list[Segment]] = {}
+    for seg in segments:
+        by_paragraph.setdefault(seg.paragraph, []).append(seg)
+    narrator_lines = {p for p, segs in by_paragraph.items()
+                      if any(s.kind == "dialogue" for s in segs) and any(
+                          s.kind == "narration" and _I_TAG.search(s.text) for s in segs)}
+    score: Counter = Counter()
+    in_dialogue: Counter = Counter()
+    for p, segs in by_paragraph.items():
+        beside = p - 1 in narrator_lines or p + 1 in narrator_lines
+        for seg in segs:
+            if seg.kind != "dialogue":
+                continue
+            for name, n in vocative_names([seg]).items():
+                in_dialogue[name] += n
+                score[name] += n * (3 if beside and p not in narrator_lines else 1)
+    for m in _MY_NAME.finditer(text):
+        score[clean_name(m.group(1)) or m.group(1)] += 3
+    person = person_words(word_stats(text, segments, tags, vocative_names(segments)))
     best, best_score = None, 0.0
-    for name, n in in_dialogue.items():
-        if n < 3:
-            continue
-        score = n / (1 + in_narration.get(name, 0)) ** 2
-        if score > best_score:
-            best, best_score = name, score
-    return best if best_score >= 1.0 else None
+    for name, points in score.items():
+        if name in tagged or split_title(name)[1] in tagged:
+            continue  # `said Rook`: someone the narration speaks of, not "I"
+        if roster.lookup(name) is None and not all(
+                w in person for w in split_title(name)[1].split()):
+            continue  # `"Well, ..."`, `"Nonsense, ..."`: no one's name
+        said = len(re.findall(rf"\b{re.escape(name)}\b", narration))
+        value = points - 3 * said
+        if value >= 3 and value > best_score:
+            best, best_score = name, value
+    if best is None:
+        return NARRATOR
+    char = roster.lookup(best)
+    return char.name if char is not None else best
