@@ -210,6 +210,8 @@ def _group_forms(counts: Counter) -> list[Counter]:
                 by_first[words[0]].append(key)
                 by_last[words[-1]].append(key)
     couples = _couples(counts)
+    titled_full = {(t, " ".join(b.split())) for t, b in map(split_title, counts)
+                   if t and len(b.split()) > 1}
     singles: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for name, n in counts.items():
         title, bare = split_title(name)
@@ -221,7 +223,9 @@ def _group_forms(counts: Counter) -> list[Counter]:
         if key in couples:
             owners = []  # which of the couple the one full name is, the title can't tell
         elif title:
-            owners = by_last.get(key, [])
+            # `Miss Pinkerton` beside `Miss Jemima Pinkerton` is her elder sister: the
+            # title with the surname alone names another of the family.
+            owners = [o for o in by_last.get(key, []) if (title, o) not in titled_full]
         else:
             owners = by_first.get(key, []) or by_last.get(key, [])
         if len(owners) == 1:
@@ -288,6 +292,8 @@ def _canonical(forms: Counter, family: set[str], couples: set[str]) -> str:
 
     name = max(forms, key=rank)
     title, bare = split_title(name)
+    if title is not None and len(bare.split()) > 1 and not name.startswith("The "):
+        return bare  # `Lieutenant Senna Adair` is printed `Senna Adair`
     words = bare.split()
     if title is None and bare in couples:
         titled = [f for f in forms if split_title(f)[0] is not None]
@@ -396,7 +402,8 @@ def find_characters(text: str, segments: list[Segment], min_tags: int = 1,
         # Without a cast, everyone the text names as a person: in the narration
         # (`Shepard sat on her bed`), called out in quotes, or in tags.
         for form, n in name_forms(text, person).items():
-            if n >= MIN_MENTIONS or form in tags:
+            # A full name said once still links its parts (`Lieutenant Senna Adair`).
+            if n >= MIN_MENTIONS or form in tags or len(split_title(form)[1].split()) > 1:
                 counts[form] += n
         for name, n in vocatives.items():
             if named(name):

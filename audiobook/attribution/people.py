@@ -159,7 +159,8 @@ def word_stats(text: str, segments: list[Segment], tags: Counter, vocatives: Cou
         gap = text[prev.end():at] if prev is not None else ""
         if prev is not None and len(gap) <= 2 and "\n" not in gap:
             before = prev.group(0).lower()
-            if before in TITLES and (gap == " " or gap == ". " and before in _ABBREVIATED):
+            if before in TITLES and before != "st" and (
+                    gap == " " or gap == ". " and before in _ABBREVIATED):
                 s.title += 1
                 s.male_title += before in MALE_TITLES
             elif before in _PLACE_WORDS:
