@@ -588,6 +588,15 @@ def _stable_rank(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
 
 
+def add_aliases(cast: Cast, name: str, aliases: list[str]) -> None:
+    """Give a character aliases the text made for them, those no one else goes by."""
+    if name not in cast.characters:
+        return
+    claimed = {n.lower() for s in cast.characters.values() for n in [s.name, *s.aliases]}
+    speaker = cast.characters[name]
+    speaker.aliases += [a for a in aliases if a.lower() not in claimed]
+
+
 def merge_characters(cast: Cast, found: list[Character]) -> None:
     """Add characters found in the text that the cast file does not name yet."""
     known = {n.lower() for s in cast.characters.values() for n in [s.name, *s.aliases]}

@@ -30,6 +30,7 @@ from audiobook.attribution import (
 from audiobook.book import Book, load_book
 from audiobook.cast import (
     Cast,
+    add_aliases,
     assign_voices,
     dump_cast,
     load_cast,
@@ -162,7 +163,8 @@ def analyse_book(book: Book, cast: Cast) -> tuple[list[Segment], Roster]:
     fixed = apply_corrections(segments, cast.corrections, book.text)
     tagged = seed_from_tags(book, cast)
     roster = cast_roster(book, segments, cast)
-    attribute(segments, roster, book.text, fixed=fixed)
+    for name, phrases in attribute(segments, roster, book.text, fixed=fixed).items():
+        add_aliases(cast, name, phrases)
     stats = cast.to_characters()
     speaker_stats(segments, stats)
     for char in stats:

@@ -766,3 +766,44 @@ def test_dialogue_carries_a_confidence_between_0_and_1_and_a_named_tag_is_sure()
     assert dialogue[0].confidence == 1.0 and dialogue[0].to_dict()["confidence"] == 1.0
     assert 0 < dialogue[1].confidence <= 1
     assert all("confidence" not in s.to_dict() for s in segments if s.kind == "narration")
+
+
+def narrated(text: str):
+    from audiobook.cast import Cast
+    from audiobook.pipeline import analyse
+
+    cast = Cast()
+    segments = analyse(parse_book(text), cast)
+    return cast, [s.speaker for s in segments if s.kind == "dialogue"]
+
+
+def test_a_first_person_narrator_named_by_the_lines_beside_their_own():
+    text = ('I came down the stairs late, as I always do.\n\n'
+            '"You never could hide things from me, Cloud," Tifa said.\n\n'
+            '"No," I said. I sat down at the bar and looked at my hands.\n\n'
+            '"Cloud, eat something," said Tifa. She pushed a plate at me.\n\n'
+            '"Later," I said.')
+    cast, speakers = narrated(text)
+    assert cast.narrator_character == "Cloud"
+    assert speakers == ["Tifa", "Cloud", "Tifa", "Cloud"]
+    # The narrator's character speaks in the narrator's voice.
+    assert cast.speaker("Cloud") is cast.narrator
+
+
+def test_a_first_person_narrator_nobody_names_speaks_as_the_narrator():
+    text = ('I watched the road for a long time. My hands were cold.\n\n'
+            '"Well," Rook said.\n\n"Don\'t," I said. I did not look at him.\n\n'
+            '"I didn\'t say anything."')
+    cast, speakers = narrated(text)
+    assert cast.narrator_character is None
+    assert speakers[:2] == ["Rook", "narrator"]
+
+
+def test_a_description_that_always_tags_one_speaker_becomes_an_alias():
+    text = ('Brann Holt waited by the gate. Mara stood beside him.\n\n'
+            '"Cold," said the older man.\n\n"It is," said Mara.\n\n'
+            '"Colder tomorrow," said the older man.\n\nBrann Holt shook his head.')
+    cast, speakers = narrated(text)
+    brann = cast.characters[speakers[0]]
+    assert speakers[2] == brann.name and "Brann Holt" in [brann.name, *brann.aliases]
+    assert "the older man" in brann.aliases

@@ -90,11 +90,16 @@ def test_in_a_family_the_first_name_is_the_name():
     assert found["Ivo"].aliases == ["Ivo Marsh"]
 
 
-def test_without_a_family_the_full_name_is_the_name():
+def test_the_form_used_most_is_the_name_and_the_full_name_an_alias():
     text = ("Ivo Marsh lived by the mill. Ivo Marsh was old.\n\n"
             + "\n\n".join(['"Go," said Ivo.', '"Stay," said Hedda.'] * 3))
     found = characters(text)
-    assert "Ivo Marsh" in found and found["Ivo Marsh"].aliases == ["Ivo"]
+    assert "Ivo" in found and found["Ivo"].aliases == ["Ivo Marsh"]
+
+
+def named(found: dict, name: str):
+    """The character that goes by `name` (as its printed name or an alias)."""
+    return next(c for c in found.values() if name in c.names())
 
 
 FIRST_PERSON_STORY = "\n\n".join([
@@ -158,3 +163,52 @@ def test_gender_from_the_first_pronoun_of_the_clause_after_the_name():
              "and he waited for him to go on.")
     text = "\n\n".join([scene] * 4 + ['"Well?" said Robin.', '"Go," said Robin.'])
     assert characters(text)["Robin"].gender == "female"
+
+
+def test_a_name_that_acts_in_the_narration_is_a_character_a_place_is_not():
+    text = ("Shepard sat on her bed in the barracks at Velmoor. Shepard looked at the door.\n\n"
+            "Later, Shepard went out. The rain over Velmoor had stopped. Velmoor was quiet.\n\n"
+            '"Ready?" Quill asked.')
+    found = characters(text)
+    assert "Shepard" in found and found["Shepard"].gender == "female"
+    assert "Velmoor" not in found
+
+
+def test_an_ordinary_word_is_a_name_when_the_text_uses_it_as_one():
+    text = ('Will shrugged and looked at Rose. "You will say no," Will said.\n\n'
+            '"I will not," said Rose. Will laughed.\n\n"Will, sit down." Rose pointed.')
+    found = characters(text)
+    assert {"Will", "Rose"} <= set(found)
+    assert found["Will"].gender == "male" and found["Rose"].gender == "female"
+
+
+def test_gender_from_the_pronoun_after_a_name_that_opens_its_clause():
+    text = ("Old Captain Osei laughed at that and pushed his cap back.\n\n"
+            '"Go on," said Osei.\n\n"Fine," said Tavi.\n\nTavi shook her head.')
+    found = characters(text)
+    osei = named(found, "Osei")
+    assert "Captain Osei" in osei.names()
+    assert osei.gender == "male" and found["Tavi"].gender == "female"
+
+
+def test_a_full_name_said_once_links_its_parts():
+    text = ("Lieutenant Senna Adair came aboard at dawn.\n\n"
+            '"Report," said Adair.\n\n"All quiet," said Brenn.\n\n"Good," Senna said.')
+    found = characters(text)
+    assert {"Adair", "Senna", "Lieutenant Senna Adair"} <= set(named(found, "Senna").names())
+
+
+def test_an_epithet_set_beside_a_name_is_an_alias():
+    text = ("Sephiroth, the General, stood at the window.\n\n"
+            '"Early," said Zack.\n\n"I never slept," said the General.\n\n'
+            '"No?" said Zack.\n\n"No," Sephiroth said.')
+    found = characters(text)
+    assert "The General" not in found
+    assert "The General" in found["Sephiroth"].aliases
+
+
+def test_sisters_by_title_stay_apart():
+    text = ('"Sit," said Miss Pinkerton.\n\n"Yes," said Miss Jemima Pinkerton.\n\n'
+            '"Now," said Miss Pinkerton.\n\nMiss Jemima Pinkerton sat.')
+    found = characters(text)
+    assert named(found, "Miss Pinkerton") is not named(found, "Miss Jemima Pinkerton")

@@ -28,23 +28,25 @@ from corpus import DEFAULT_CORPORA, load_corpus  # noqa: E402
 from audiobook.attribution import people  # noqa: E402
 from audiobook.attribution.characters import tag_names, vocative_names  # noqa: E402
 from audiobook.book import load_book  # noqa: E402
-from audiobook.lexicon import ARTICLES, TITLES  # noqa: E402
+from audiobook.lexicon import ARTICLES, STOPWORDS, TITLES  # noqa: E402
 from audiobook.segmenter import segment_book  # noqa: E402
 
 L2 = 1.0
 
 
 def name_words(t) -> set[str]:
-    """Words of the cast's names and aliases (capitalised, not titles)."""
+    """Words of the cast's proper names (capitalised, not titles). Descriptions the
+    annotators list as aliases (`A Stray Subaltern`, `One Of The Men`) give none."""
     out = set()
     for name, info in t.cast.items():
         if info.get("unnamed"):
             continue
         for form in [name, *info["aliases"]]:
-            for word in form.replace(".", " ").split():
-                word = word.strip(",'\u2019")
-                if word[:1].isupper() and word.lower() not in TITLES + ARTICLES:
-                    out.add(word)
+            words = [w.strip(",'\u2019") for w in form.replace(".", " ").split()]
+            if not words or words[0].lower() in ARTICLES or words[0] in STOPWORDS or any(
+                    not w[:1].isupper() for w in words):
+                continue
+            out.update(w for w in words if w.lower() not in TITLES and w not in STOPWORDS)
     return out
 
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from audiobook.attribution import ranking
 from audiobook.attribution.characters import find_characters, guess_genders, infer_narrator
-from audiobook.attribution.evidence import Evidence, rule_evidence
+from audiobook.attribution.evidence import Evidence, epithets, rule_evidence
 from audiobook.attribution.names import Character, Mention, Roster
-from audiobook.attribution.quotes import UNKNOWN
+from audiobook.attribution.quotes import UNKNOWN, text_from_segments
 from audiobook.segmenter import NARRATOR, Segment
 
 
 def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
-              learned: bool = True, fixed: dict[int, str] | None = None) -> None:
-    """Fill in the speaker of every dialogue segment, in place.
+              learned: bool = True, fixed: dict[int, str] | None = None
+              ) -> dict[str, list[str]]:
+    """Fill in the speaker of every dialogue segment, in place; return the epithets
+    the tags gave each speaker (`the older man`), aliases the text made for them.
 
     `text` is the book's text (the segments' offsets point into it); without
     it the text is rebuilt from the segments' own text. The rules run first;
@@ -28,14 +30,17 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
     speaker a user gave them: fixed evidence, from which the untagged lines
     after them take turns.
     """
+    if text is None:
+        text = text_from_segments(segments)
     evidence, context = rule_evidence(segments, roster, text, fixed)
     model = ranking.load_model() if learned else None
-    if model is None:
-        return
-    for ev, (who, p) in zip(evidence, ranking.decode(evidence, context, model), strict=True):
-        for seg in ev.segments:
-            seg.speaker = who
-            seg.confidence = round(p, 3)
+    if model is not None:
+        for ev, (who, p) in zip(evidence, ranking.decode(evidence, context, model),
+                                strict=True):
+            for seg in ev.segments:
+                seg.speaker = who
+                seg.confidence = round(p, 3)
+    return epithets(evidence, text)
 
 
 def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:

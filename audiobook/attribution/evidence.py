@@ -960,3 +960,32 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> Con
     ctx.counts = Counter(m.name for m in walker.index.mentions)
     ctx.total = sum(ctx.counts.values())
     return ctx
+
+
+EPITHET_MIN_USES = 2
+"""A description must tag a speaker this often to be an alias..."""
+EPITHET_SHARE = 0.75
+"""...and stand for them at least this share of the times it tags anyone."""
+
+
+def epithets(evidence: list[Evidence], text: str) -> dict[str, list[str]]:
+    """Descriptions the speech tags give a speaker (`said the older man`, `the boy
+    asked`) that nearly always stand for the same character: aliases of theirs, once
+    attributed (`speaker -> [descriptions]`). `his wife` is kin, not an epithet."""
+    uses: dict[str, Counter] = {}
+    for ev in evidence:
+        if ev.tag_word not in ("man", "woman") or ev.tag_at < 0:
+            continue
+        m = _DESCRIPTION.match(text, ev.tag_at)
+        if m is None or m.group(0).split()[0].lower() != "the":
+            continue
+        phrase = " ".join(m.group(0).split()).lower()
+        uses.setdefault(phrase, Counter())[ev.segments[0].speaker] += 1
+    out: dict[str, list[str]] = {}
+    for phrase, who in uses.items():
+        (name, n), = who.most_common(1)
+        if n >= EPITHET_MIN_USES and n >= EPITHET_SHARE * sum(who.values()) and (
+                name != UNKNOWN):
+            out.setdefault(name, []).append(phrase)
+    return out
+

@@ -25,6 +25,7 @@ from audiobook.lexicon import (
     MALE_TITLES,
     NAME_WORD,
     SPEECH_VERBS,
+    STOPWORDS,
     TITLE_RE,
     TITLES,
 )
@@ -48,32 +49,36 @@ _CALENDAR = frozenset("""
 """.split())
 """Capitalised words that are dates (`May` and `August` can be names, so they stay out)."""
 _PLACE_WORDS = frozenset("""
-    in at from into to towards toward near across through via outside inside around
-    of by beyond between within throughout along onto upon
+    in into inside outside near across through towards toward around within throughout
+    beyond via
 """.split())
+"""Words of place before a name (`in Midgar`); not `at` or `to`, which people take too
+(`looked at Aziz`, `said to Aziz`)."""
 _PRONOUNS_AFTER = re.compile(r"\b(?:he|she|his|her|him|himself|herself)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?;:\n\"\u201c\u201d]")
 _HUMAN_VERBS = frozenset("""
     looked smiled nodded laughed shrugged sighed frowned grinned turned sat stood walked
     stared glanced paused hesitated shook reached took gave felt thought knew wanted
-    watched waited leaned leaned moved stepped ran came went kissed held pulled pushed
-    rolled raised lifted touched caught opened closed answered replied said asked told
-    seemed was had could would did hadn't wasn't couldn't wouldn't didn't might must
-    smirked winced blinked swallowed scowled groaned chuckled snorted huffed muttered
-    tilted crossed folded rubbed put picked set let kept tried began decided realized
-    realised noticed heard saw met found left followed led called whispered murmured
+    watched waited leaned stepped ran kissed held pulled pushed rolled raised lifted
+    touched caught answered replied said asked told smirked winced blinked swallowed
+    scowled groaned chuckled snorted huffed muttered tilted crossed folded rubbed picked
+    tried decided realized realised noticed heard saw met followed whispered murmured
     looks smiles nods laughs shrugs sighs frowns grins turns sits stands walks stares
     glances pauses shakes reaches takes gives feels thinks knows wants watches waits
-    leans moves steps runs comes goes kisses holds pulls pushes says asks tells is has
-    can will does rolls raises lifts touches opens closes answers replies seems
+    leans steps runs kisses holds pulls pushes says asks tells rolls raises lifts
+    touches answers replies hugged hugs cried cries wept weeps yelled yells
 """.split()) | SPEECH_VERBS
+"""Verbs that mostly a person is the subject of (`Shepard sat`); not `was` or `had`,
+which places and things take as well."""
 
 FEATURES = (
-    "bias", "log_mid", "log_initial", "lower_share", "zipf", "log_tag", "log_vocative",
-    "log_title", "log_verb_after", "log_possessive", "place_share", "the_share",
-    "name_list", "pronoun_share", "dialogue_share", "calendar", "log_total", "in_sequence",
-    "initial_only", "male_title_share",
+    "bias", "log_mid", "initial_share", "lower_share", "zipf", "log_tag", "log_vocative",
+    "title_share", "log_title", "verb_share", "possessive_share", "place_share", "the_share",
+    "name_list", "pronoun_share", "dialogue_share", "calendar", "sequence_share",
+    "initial_only", "male_title_share", "acts", "acts_often", "placed_often",
 )
+"""Shares of a word's uses rather than counts, mostly: a place named a hundred times is
+still a place."""
 
 
 @dataclass
@@ -104,6 +109,8 @@ class WordStats:
     tag: int = 0
     vocative: int = 0
     offsets: list[int] = field(default_factory=list)
+    followers: Counter = field(default_factory=Counter)
+    """The capitalised words right after it (`Brann` before `Holt`)."""
 
 
 def _initial(text: str, at: int) -> bool:
@@ -178,6 +185,7 @@ def word_stats(text: str, segments: list[Segment], tags: Counter, vocatives: Cou
                 s.verb_after += 1
             elif follow[0].isupper() and not _initial(text, nxt.start()):
                 s.sequence += 1
+                s.followers[follow] += 1
         end = _CLAUSE_BREAK.search(text, m.end(), m.end() + 80)
         if _PRONOUNS_AFTER.search(text, m.end(), end.start() if end else m.end() + 80):
             s.pronoun += 1
@@ -230,24 +238,28 @@ def features(word: str, s: WordStats) -> list[float]:
     return [
         1.0,
         math.log1p(s.mid),
-        math.log1p(s.initial),
+        s.initial / n,
         s.lower / (s.lower + s.total),
         _zipf()(word.lower()) / 8,
         math.log1p(s.tag),
         math.log1p(s.vocative),
+        s.title / n,
         math.log1p(s.title),
-        math.log1p(s.verb_after),
-        math.log1p(s.possessive),
+        s.verb_after / n,
+        s.possessive / n,
         s.place / n,
         s.the / n,
-        float(known),
+        float(known) * s.mid / n,  # a first name, written as one in mid-sentence
         s.pronoun / n,
         s.dialogue / n,
         float(word.lower() in _CALENDAR),
-        math.log1p(s.total),
         s.sequence / n,
         float(s.mid == 0),
         s.male_title / n,
+        math.log1p(s.verb_after + s.possessive),
+        # How often it is named, weighed by how it is used: a person who acts, or a place.
+        math.log1p(s.total) * (s.verb_after + s.possessive + s.title) / n,
+        math.log1p(s.total) * (s.place + s.the) / n,
     ]
 
 
@@ -272,6 +284,9 @@ def person_chance(word: str, s: WordStats) -> float:
 
 
 PERSON_CHANCE = 0.5
+RARE_ZIPF = 3.0
+"""A word rarer than this in English (wordfreq's Zipf scale; `Brann`, not `Misses`) that
+stands before a name may be a first name."""
 """A capitalised word at least this likely to name a person is taken for a name."""
 _FORM = re.compile(rf"(?<![\w'\u2019.])(?:((?:{TITLE_RE})\.?)\s+)?"
                    rf"({NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}})")
@@ -279,36 +294,54 @@ _FORM = re.compile(rf"(?<![\w'\u2019.])(?:((?:{TITLE_RE})\.?)\s+)?"
 
 def person_words(stats: dict[str, WordStats]) -> set[str]:
     """The capitalised words that name people: likely enough by the model, or borne
-    after a personal title (`Mrs. Morel`), or a first name of the name list the text
-    writes capitalised in mid-sentence and seldom in lower case (`Stewart`).
+    after a personal title (`Mrs. Morel`); or, written seldom in lower case or after
+    a word of place, a first name of the name list the text writes capitalised in
+    mid-sentence (`Stewart`), or a word that mostly stands before a verb that people
+    do (`Shepard sat`, `Shepard looked`).
 
     The model learned from casts that list only the speakers, so it is shy of the
     people who merely act; those two signs are near certain whoever speaks."""
-    found = set()
+    found, listed = set(), set()
     for w, s in stats.items():
         if person_chance(w, s) >= PERSON_CHANCE or s.title > s.the + s.place:
             found.add(w)
-        elif s.mid and s.lower <= 0.2 * s.total and s.place + s.the <= 0.3 * s.total and (
-                name_gender(w) != "unknown"):
-            found.add(w)
+        elif s.lower > 0.2 * s.total or s.place + s.the > 0.3 * s.total or w in STOPWORDS:
+            continue
+        elif s.verb_after >= 2 and s.verb_after >= 0.5 * s.total:
+            found.add(w)  # `Shepard sat ... Shepard looked`: someone who acts
+        elif s.mid and name_gender(w) != "unknown":
+            listed.add(w)
+    for w, s in stats.items():
+        # `Brann Holt`: a rare word that mostly stands before a name is a first name.
+        # (Not an adverb opening a sentence: `Unluckily Aziz`.)
+        if w not in found and w not in STOPWORDS and s.lower <= 0.2 * s.total and (
+                s.mid or not w.endswith("ly")) and (
+                sum(n for f, n in s.followers.items() if f in found) >= 0.5 * s.total) and (
+                _zipf()(w.lower()) < RARE_ZIPF):
+            listed.add(w)
+    return found | listed
     return found
 
 
 def name_forms(text: str, person: set[str]) -> Counter:
     """Every mention of a person by name, as written: a title and the name words after it
-    (`Mrs. Morel`, `Harriet Okafor`, `Shepard`)."""
+    (`Mrs. Morel`, `Harriet Okafor`, `Shepard`; `Old Captain Osei` is `Captain Osei`)."""
     counts: Counter = Counter()
     for m in _FORM.finditer(text):
-        words = []
+        title = m.group(1)
+        words: list[str] = []
         for word in m.group(2).split():
             base = word[:-2] if word.endswith(("'s", "\u2019s")) else word
-            if base not in person:
+            if base in person:
+                words.append(base)
+            elif words:
                 break
-            words.append(base)
-            if base != word:
+            elif base.rstrip(".").lower() in TITLES:
+                title = base  # `Old Captain Osei`: a title after a word that is no name
+            else:
+                title = None
+            if words and base != word:
                 break  # `Zack's sword`: the name ends at the possessive
-        if not words:
-            continue
-        title = m.group(1)
-        counts[f"{title} {' '.join(words)}" if title else " ".join(words)] += 1
+        if words:
+            counts[f"{title} {' '.join(words)}" if title else " ".join(words)] += 1
     return counts
