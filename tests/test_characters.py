@@ -175,8 +175,8 @@ def test_a_name_that_acts_in_the_narration_is_a_character_a_place_is_not():
 
 
 def test_an_ordinary_word_is_a_name_when_the_text_uses_it_as_one():
-    text = ('Will shrugged and looked at Rose. "You will say no," Will said.\n\n'
-            '"I will not," said Rose. Will laughed.\n\n"Will, sit down." Rose pointed.')
+    text = ('Will shrugged and looked at Rose. "You will say no," said Will.\n\n'
+            '"I will not," said Rose. Will laughed.\n\n"Sit down, Will." Rose pointed.')
     found = characters(text)
     assert {"Will", "Rose"} <= set(found)
     assert found["Will"].gender == "male" and found["Rose"].gender == "female"
