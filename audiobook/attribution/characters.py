@@ -50,7 +50,8 @@ def vocative_names(segments: list[Segment], opening: bool = True) -> Counter:
             continue
         for m in pattern.finditer(seg.text):
             name = clean_name(m.group(1))
-            if name and name.split()[-1] not in STOPWORDS:  # `"Oh, ..."`, `"Well, ..."`
+            opens = m.start(1) - m.start() <= 1  # the name opens the quote
+            if name and not (opens and name.split()[-1] in STOPWORDS):  # `"Oh, ..."`
                 counts[name] += 1
     return counts
 
