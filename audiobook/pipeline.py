@@ -161,7 +161,8 @@ def analyse_book(book: Book, cast: Cast) -> tuple[list[Segment], Roster]:
     chapters with it)."""
     segments = segment_book(book)
     fixed = apply_corrections(segments, cast.corrections, book.text)
-    tagged = seed_from_tags(book, cast)
+    named = set(cast.characters)  # the cast file's own
+    seed_from_tags(book, cast)
     roster = cast_roster(book, segments, cast)
     for name, phrases in attribute(segments, roster, book.text, fixed=fixed).items():
         add_aliases(cast, name, phrases)
@@ -170,9 +171,12 @@ def analyse_book(book: Book, cast: Cast) -> tuple[list[Segment], Roster]:
     for char in stats:
         cast.characters[char.name].lines = char.lines
         cast.characters[char.name].words = char.words
-    for name in tagged:  # a tagged character who never speaks needs no voice
+    for name in set(cast.characters) - named:
+        # Found in the text or a tag but never speaks: no voice, not in the cast.
         if not cast.characters[name].lines:
             del cast.characters[name]
+            if cast.narrator_character == name:
+                cast.narrator_character = None
     if cast.title is None:
         cast.title = book.title
     if cast.author is None:
