@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@# First what a new user hears: no cast file, the program finds the characters itself.
+	$(BIN)/audiobook build seeds/the-night-ferry.txt --out output
 	$(BIN)/audiobook build seeds/the-lighthouse-keepers.txt --voices voices/the-lighthouse-keepers.yaml --out output
 	$(BIN)/audiobook build seeds/a-quiet-morning.txt --voices voices/a-quiet-morning.yaml --out output
 	@echo "Your audiobooks are in output/: open the .m3u8 playlists in any media player."
