@@ -807,3 +807,17 @@ def test_a_description_that_always_tags_one_speaker_becomes_an_alias():
     brann = cast.characters[speakers[0]]
     assert speakers[2] == brann.name and "Brann Holt" in [brann.name, *brann.aliases]
     assert "the older man" in brann.aliases
+
+
+def test_stories_with_no_names_or_no_quotes_get_narration_and_unknown():
+    for text in ("The rain fell all night. Nobody came to the door.",
+                 '"Hello," she said.\n\n"Hi," he said.\n\n"Well?"',
+                 '"A," said b.', '"'):
+        book = parse_book(text)
+        segments = segment_book(book)
+        attribute(segments, Roster([]), book.text)
+        for seg in segments:
+            if seg.kind == "dialogue":
+                assert seg.speaker == "unknown" and seg.confidence == 0.0
+            else:
+                assert seg.speaker == "narrator"

@@ -39,7 +39,7 @@ def attribute(segments: list[Segment], roster: Roster, text: str | None = None,
                                 strict=True):
             for seg in ev.segments:
                 seg.speaker = who
-                seg.confidence = round(p, 3)
+                seg.confidence = round(p, 3) if who != UNKNOWN else 0.0
     return epithets(evidence, text)
 
 
