@@ -89,7 +89,8 @@ def main() -> int:
               f"{total[corpus, 'quotes']}), extra characters {total[corpus, 'extra']}, "
               f"gender right {g['right']} wrong {g['wrong']} unknown {g['unknown']}; "
               "the annotated cast's genders guessed: " + " ".join(
-                  f"{k} {total[corpus, 'cast gender ' + k]}" for k in ("right", "wrong", "unknown")))
+                  f"{k} {total[corpus, 'cast gender ' + k]}"
+                  for k in ("right", "wrong", "unknown")))
     return 0
 
 
