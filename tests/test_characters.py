@@ -212,3 +212,12 @@ def test_sisters_by_title_stay_apart():
             '"Now," said Miss Pinkerton.\n\nMiss Jemima Pinkerton sat.')
     found = characters(text)
     assert named(found, "Miss Pinkerton") is not named(found, "Miss Jemima Pinkerton")
+
+
+def test_gender_from_a_kinship_word_beside_the_name():
+    from audiobook.attribution import Character, guess_genders
+
+    found = [Character("Kell"), Character("Joss"), Character("Ren")]
+    guess_genders("They came in: his sister Kell, and Joss, her brother, who sat. "
+                  "Ren came later.", found)
+    assert [c.gender for c in found] == ["female", "male", "unknown"]

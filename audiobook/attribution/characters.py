@@ -16,6 +16,7 @@ from audiobook.attribution.people import name_forms, name_gender, person_words, 
 from audiobook.lexicon import (
     ARTICLES,
     FEMALE_NOUNS,
+    KIN_GENDER,
     MALE_NOUNS,
     NAME_WORD,
     RANK_TITLES,
@@ -164,6 +165,12 @@ def guess_genders(text: str, characters: list[Character]) -> None:
                 votes[i] += -0.75 if nxt.group(1).lower() == "she" else 0.75
         window = text[m.end():m.end() + 120].lower()
         votes[i] += 0.1 * (len(_HE.findall(window)) - len(_SHE.findall(window)))
+    # `his sister Ada`, `Ada, her brother,`: a kinship word says the gender.
+    for m in _KIN_BESIDE.finditer(text):
+        name, kin = (m.group(2), m.group(1)) if m.group(1) else (m.group(3), m.group(4))
+        i = owner.get(name)
+        if i is not None:
+            votes[i] += 1.5 if KIN_GENDER[kin.lower()] == "male" else -1.5
     for i, char in enumerate(unknown):
         first = split_title(char.name)[1].split()[0]
         prior = name_gender(first) if not char.name.startswith("The ") else "unknown"
@@ -186,6 +193,11 @@ def _opens(text: str, at: int) -> bool:
         (" and", " but", " then", " when", " while"))
 
 
+_KIN_WORDS = "|".join(k for k in KIN_GENDER if k != "lady")
+_KIN_BESIDE = re.compile(
+    rf"\b(?:his|her|my|their|our|your)\s+({_KIN_WORDS}),?\s+({NAME_WORD})\b"
+    rf"|\b({NAME_WORD}),\s+(?:his|her|my|their|our|your)\s+({_KIN_WORDS})\b")
+"""`his sister Ada` or `Ada, her brother`."""
 _NEXT_SUBJECT = re.compile(r"[.!?]\s+(?:(?:Then|And|But|So|Now|Still)\s+)?([Hh]e|[Ss]he)\b")
 _HE = re.compile(r"\b(?:he|his|him|himself)\b")
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b")

@@ -60,6 +60,11 @@ def _kin_relation(kin: re.Match) -> str | None:
     return noun
 
 
+_SILENCE = re.compile(r"\b(?:said nothing|says nothing|said no more|made no (?:answer|reply)|"
+                      r"(?:did not|didn't|does not|doesn't) (?:answer|reply|respond|say anything)|"
+                      r"(?:was|is|kept|stayed|remained|fell) silent|gave no (?:answer|reply))\b",
+                      re.IGNORECASE)
+"""The narration saying someone did not speak."""
 GENDER_WORDS = {"he": "male", "she": "female", "man": "male", "woman": "female"}
 """Subject words that stand for someone of a gender: pronouns and descriptions."""
 _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
@@ -271,6 +276,9 @@ class Evidence:
     called_next: list[str] = field(default_factory=list)
     """Names the next utterance calls out when it sits in the next paragraph: the one
     it answers, most likely this one's speaker (`"Late." / "Not I, Mara."`)."""
+    silent: list[str] = field(default_factory=list)
+    """Whom the narration since the last quote calls silent (`He said nothing.`): the
+    line after is most likely not theirs."""
 
 
 def _most_recent_last(order: list[str], names: list[str]) -> None:
@@ -301,6 +309,7 @@ class _Attributor:
         self.names_near: list[int] = []  # offsets of names in that narration and the lead
         self.lead_subjects: list[tuple[int, str]] = []  # those of the narration just before
         self.called: list[str] = []  # names called out in the current paragraph's quotes
+        self.silent: list[str] = []  # whom the narration since the last quote calls silent
         self.tag_word = ""  # subject word of the last tag found (a name, `he`, `I`...)
         self.tag_at = -1  # its offset in the text
         self.tag_options: list[str] = []  # whom it may stand for, likeliest first
@@ -680,6 +689,7 @@ class _Attributor:
             speaker = conversation
         for seg in dialogue:
             seg.speaker = tagged.get(seg.quote) or speaker or UNKNOWN
+        self.silences(segs, dialogue[0].start)
         for quote in dict.fromkeys(seg.quote for seg in dialogue):
             word, at, options = tag_words.get(quote, ("", -1, []))
             self.evidence.append(Evidence(
@@ -692,7 +702,9 @@ class _Attributor:
                 addressed=list(self.addressed), expected=self.expected_turn(),
                 narration=[m.name for m in self.local], recent=list(self.recent),
                 subjects=self.subjects + [name for at, name in self.local_subjects
-                                          if at < dialogue[-1].end]))
+                                          if at < dialogue[-1].end],
+                silent=list(self.silent)))
+        self.silent = []
         for seg in narration:
             self.mention([m.name for m in self.index.named(seg.start, seg.end)])
         self.lead_subjects = []
@@ -741,7 +753,21 @@ class _Attributor:
                 return self.roster.narrator
         return None
 
+    def silences(self, segs: list[Segment], end: int | None = None) -> None:
+        """Note whom the narration (up to offset `end`) calls silent: `He said nothing`,
+        `Mara made no answer`, `she did not reply`."""
+        for seg in segs:
+            if seg.kind != "narration" or end is not None and seg.start >= end:
+                continue
+            for m in _SILENCE.finditer(self.text, seg.start, seg.end):
+                start = _clause_before(self.text, seg.start, m.start())
+                found = _subject_before_verb(self.text, start, m.start(), self.index)
+                who = self.resolve(found[1], found[0]) if found else None
+                if who and who not in self.silent:
+                    self.silent.append(who)
+
     def narration_only(self, segs: list[Segment], gap: int) -> None:
+        self.silences(segs)
         names = []
         words = 0
         narration = [seg for seg in segs if seg.kind == "narration"]

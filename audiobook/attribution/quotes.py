@@ -9,8 +9,14 @@ from audiobook.segmenter import Segment
 UNKNOWN = "unknown"
 """Speaker of a quote nobody could be found for."""
 CLOSE_MARK = "\"'\u201d\u2019"
-_TO_MAN = re.compile(r"\b(?:sir|my boy|my lad|young man|my good man)\b", re.IGNORECASE)
-_TO_WOMAN = re.compile(r"\b(?:ma'am|madam|ma'm|mum|my dear lady|young lady|my girl)\b",
+_CALLED = r"(?:(?<=[,;!?] )|(?<=[,;!?]\n)|(?<=\bmy )|(?<=\bmy dear ))"
+"""Where a word calls the listener (`, lad.`, `my girl`), not speaks of someone (`the boy`)."""
+_TO_MAN = re.compile(r"\b(?:sir|my boy|my lad|young man|my good man|mister)\b|"
+                     + _CALLED + r"(?:lad|boy|son|sonny|mate|brother|uncle|father)\b",
+                     re.IGNORECASE)
+_TO_WOMAN = re.compile(r"\b(?:ma'am|madam|ma\u2019am|ma'm|mum|my dear lady|young lady|my girl|"
+                       r"missus)\b|" + _CALLED
+                       + r"(?:lass|girl|miss|sister|aunt|auntie|mother|granny|grandmother)\b",
                        re.IGNORECASE)
 
 

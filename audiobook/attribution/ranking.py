@@ -58,6 +58,7 @@ FEATURES = (
     "male_to_woman", "female_to_woman", "male_to_man", "female_to_man",
     "called_next", "gender_called_before", "gender_called_after",
     "pron_option_rank", "pron_options",
+    "silent_before", "pair_other", "pair_size",
 )
 # Where the features that read the earlier turns sit (each group is consecutive).
 _PREV1 = FEATURES.index("prev1")
@@ -67,6 +68,9 @@ _DESCRIPTION_PREV1 = FEATURES.index("description_prev1")
 _TURNS_SINCE = FEATURES.index("turns_since_spoke")
 _ADDRESSED_ME = FEATURES.index("addressed_me_before")
 _CONTEXT = FEATURES.index("ctx_candidates")
+_PAIR = FEATURES.index("pair_other")
+PAIR_TURNS = 4
+"""Turns looked back on to see whether an exchange is between two people."""
 
 
 def _listener(to: tuple[bool, bool] | None) -> str | None:
@@ -206,6 +210,10 @@ def features(ev: Evidence, cand: str, history: list[tuple[int, str]], ctx: Conte
     x[_ADDRESSED_ME + 1] = float(gender != "unknown" and gender == f.prev_gender)
     x[_CONTEXT] = f.context[0]
     x[_CONTEXT + 1] = f.context[1]
+    # Two people trading lines: the one who did not speak last speaks next.
+    pair = {who for _, who in f.spoken[:PAIR_TURNS] if who and who != "unknown"}
+    x[_PAIR] = float(len(pair) == 2 and cand in pair and cand != prev[0])
+    x[_PAIR + 1] = float(len(pair))
     return x
 
 
@@ -311,6 +319,9 @@ def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[fl
         # many that is (the rules take the first; the trees weigh the rest).
         _inverse_rank(ev.tag_options, cand),
         math.log1p(len(ev.tag_options)),
+        # The narration just said they were silent (`He said nothing.`).
+        float(cand in ev.silent),
+        turns, turns,  # pair_other, pair_size
     ]
 
 
