@@ -365,7 +365,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
         if not path.exists():
             items = [x if isinstance(x, int) else (clip_path(cache, x[0]), gains[x[1]])
                      for x in frag.items]
-            pool.encode(items, path, rules, rules.sample_rate)
+            pool.encode(items, path, rules, rules.sample_rate, frag.digest)
         with lock:
             left[i] -= 1
             last = not left[i]
