@@ -1,8 +1,8 @@
 """pyttsx3's espeak-ng driver, run synchronously, with no system install needed.
 
-pyttsx3 2.99 loads `libespeak-ng.so.1` by name. When the system has no
-espeak-ng, the library and data bundled in the `espeakng-loader` wheel are
-loaded first (RTLD_GLOBAL), so pyttsx3's lookup finds the one in memory.
+pyttsx3 2.99 loads `libespeak-ng.so.1` by name. The library and data bundled
+in the `espeakng-loader` wheel are loaded first (by path, RTLD_LOCAL), so
+pyttsx3's lookup finds the one in memory.
 
 We use pyttsx3's espeak-ng bindings (`pyttsx3.drivers._espeak`) but not its
 `save_to_file` + `runAndWait` loop. That loop starts espeak-ng in its
@@ -56,7 +56,10 @@ def load_library() -> str:
     import espeakng_loader
 
     os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
-    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    # Loaded by path, and privately: pyttsx3's lookup by name (`libespeak-ng.so.1`) finds it
+    # in memory all the same, while its symbols stay out of the global namespace, where
+    # Piper's own espeak-ng (inside piper-tts) would bind to them and crash (issue 21).
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_LOCAL)
     return espeakng_loader.get_library_path()
 
 
