@@ -92,11 +92,15 @@ class _EngineVoiceIds(Set):
     def ids(self) -> set[str]:
         return engine_voice_ids(self.engine)
 
+    @cached_property
+    def piper_ids(self) -> set[str]:
+        from audiobook.engines import piper
+
+        return {v.id for v in piper.voice_infos(piper.voices_dir(self.voices_dir))}
+
     def __contains__(self, voice: object) -> bool:
         if isinstance(voice, str) and voice.startswith("piper:"):
-            from audiobook.engines import piper
-
-            return voice in {v.id for v in piper.voice_infos(piper.voices_dir(self.voices_dir))}
+            return voice in self.piper_ids
         return voice in self.ids
 
     def __iter__(self) -> Iterator[str]:

@@ -52,6 +52,9 @@ DEFAULT_PITCH = 50
 NOISE_PER_PHONEME = 2048
 """Noise values drawn per phoneme id and per noise node (tiled beyond): above the 192
 channels times about 7 frames that one phoneme id takes in the medium models."""
+MAX_SENTENCE_PHONEMES = 200
+"""Longer sentences are spoken in clauses (`split_long`): about 14 seconds at most."""
+CLAUSE_MARKS = frozenset(",;:")
 INSTALL_HINT = "pip install 'audiobook[piper]'"
 _NOISE_OP = "RandomNormalLike"
 _NOISE_INPUT = "audiobook_noise_{}"
@@ -322,13 +325,20 @@ class PiperEngine:
         self.version = "piper"
         self._sessions: dict[Path, tuple[object, list[str]]] = {}
         self._voices: dict[str, object] = {}
+        self._models: dict[str, PiperModel] = {}
+
+    def _model(self, name: str) -> PiperModel:
+        """An installed model, its config read once."""
+        if name not in self._models:
+            self._models[name] = find_model(self.folder, name)
+        return self._models[name]
 
     def voices(self) -> list[VoiceInfo]:
         return voice_infos(self.folder)
 
     def clip_rate(self, settings: VoiceSettings) -> int:
         """The sample rate of a voice's clips."""
-        return find_model(self.folder, parse_voice_id(settings.voice)[0]).sample_rate
+        return self._model(parse_voice_id(settings.voice)[0]).sample_rate
 
     def _load(self, model: PiperModel):
         """The piper voice (phonemizer and config) and our session, once per model."""
@@ -342,9 +352,13 @@ class PiperEngine:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        data, names = seeded_model(model.path)
-        session = onnxruntime.InferenceSession(data, sess_options=options,
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
+        source, names = seeded_model_file(model)
+        session = onnxruntime.InferenceSession(source, sess_options=options,
                                                providers=["CPUExecutionProvider"])
+        del source
+        _trim_heap()
         voice = PiperVoice(session=session, config=PiperConfig.from_dict(model.config))
         self._voices[model.path] = voice
         self._sessions[model.path] = (session, names)
@@ -353,7 +367,7 @@ class PiperEngine:
     def synthesize(self, text: str, settings: VoiceSettings) -> bytes:
         """16-bit mono PCM at the model's rate (`clip_rate`)."""
         name, speaker = parse_voice_id(settings.voice)
-        model = find_model(self.folder, name)
+        model = self._model(name)
         if settings.pitch != DEFAULT_PITCH:
             raise BuildError(f"{settings.voice}: Piper voices have no pitch control")
         sid = model.speaker_id(speaker)
@@ -364,7 +378,8 @@ class PiperEngine:
                            config.noise_w_scale], dtype=np.float32)
         generator = np.random.PCG64(noise_seed(text, settings))
         pieces = []
-        for phonemes in voice.phonemize(text):
+        for phonemes in (part for sentence in voice.phonemize(text)
+                         for part in split_long(sentence)):
             if not phonemes:
                 continue
             ids = voice.phonemes_to_ids(phonemes)
@@ -386,6 +401,62 @@ class PiperEngine:
         return b"".join(pieces)
 
 
+def split_long(phonemes: list[str], limit: int = MAX_SENTENCE_PHONEMES) -> list[list[str]]:
+    """A sentence's phonemes in parts of at most about `limit`, cut after clause
+    punctuation: the model's working memory grows with the length of what it speaks at
+    once (about 20 MB a second of audio), so a long period sentence is spoken in clauses."""
+    if len(phonemes) <= limit:
+        return [phonemes]
+    parts, start, cut = [], 0, None
+    for i, phoneme in enumerate(phonemes):
+        if phoneme in CLAUSE_MARKS:
+            cut = i + 1
+        if i - start >= limit and cut is not None and cut > start:
+            parts.append(phonemes[start:cut])
+            start, cut = cut, None
+    parts.append(phonemes[start:])
+    return [p for p in parts if any(ph.strip() for ph in p)]
+
+
+def seeded_model_file(model: PiperModel) -> tuple[str | bytes, list[str]]:
+    """The seeded model (`seeded_model`), kept as a file beside the model so each worker
+    loads it by path (no copy of the weights in Python); bytes when the folder is
+    read-only. (path or bytes, noise input names)"""
+    digest = model_digest(model.path)[:16]
+    target = model.path.with_name(f"{model.path.name}.seeded-{RECIPE}-{digest}")
+    names_file = target.with_name(target.name + ".json")
+    try:
+        return str(target), json.loads(names_file.read_text("utf-8"))
+    except (OSError, ValueError):
+        pass
+    data, names = seeded_model(model.path)
+    from audiobook.audio import atomic_target
+
+    try:
+        for path, content in ((target, data), (names_file, json.dumps(names).encode())):
+            tmp = atomic_target(path)
+            tmp.write_bytes(content)
+            os.replace(tmp, path)
+    except OSError:
+        return data, names
+    return str(target), names
+
+
+def seeded_files(model_path: Path) -> list[Path]:
+    """Seeded copies of a model made by `seeded_model_file` (removed with the voice)."""
+    return sorted(model_path.parent.glob(f"{model_path.name}.seeded-*"))
+
+
+def _trim_heap() -> None:
+    """Give freed memory back to the system (glibc keeps it otherwise)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -401,7 +472,6 @@ def measure_genders(model: PiperModel, folder: Path, progress: bool = True) -> d
     from tqdm import tqdm
 
     from audiobook.audio import atomic_target
-    from audiobook.engines import get_engine
     from audiobook.engines.pitch import REFERENCE_SENTENCE, gender_of, median_pitch_hz
 
     try:
@@ -413,7 +483,7 @@ def measure_genders(model: PiperModel, folder: Path, progress: bool = True) -> d
     speakers = list(model.speakers) or [""]
     todo = [s for s in speakers if not isinstance(known.get(s), dict)]
     if todo:
-        engine = get_engine("piper", folder)
+        engine = PiperEngine(folder)  # not the process's own: its model is let go after
         for speaker in tqdm(todo, desc=f"Measuring {model.name}", unit="speaker",
                             disable=not progress or len(todo) < 2):
             voice = f"{PREFIX}{model.name}" + (f"#{speaker}" if speaker else "")
@@ -421,6 +491,8 @@ def measure_genders(model: PiperModel, folder: Path, progress: bool = True) -> d
             hz = median_pitch_hz(pcm, model.sample_rate)
             known[speaker] = {"gender": gender_of(hz),
                               "median_hz": None if hz is None else round(hz, 1)}
+        del engine
+        _trim_heap()
         tmp = atomic_target(model.genders_path)
         try:
             tmp.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")

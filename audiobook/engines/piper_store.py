@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiobook.audio import atomic_target
-from audiobook.engines.piper import installed_models, safe_model_name
+from audiobook.engines.piper import installed_models, safe_model_name, seeded_files
 from audiobook.errors import InputError
 
 DEFAULT_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
@@ -168,8 +168,9 @@ def remove(name: str, folder: Path) -> list[Path]:
         raise InputError(f"no Piper voice {name!r} is installed in {folder}; "
                          "`audiobook voices --engine piper` lists them")
     removed = []
-    for suffix in (".onnx", ".onnx.json", ".onnx.genders.json"):
-        path = folder / f"{name}{suffix}"
+    for path in [folder / f"{name}{suffix}" for suffix in (".onnx", ".onnx.json",
+                                                             ".onnx.genders.json")] + \
+            seeded_files(folder / f"{name}.onnx"):
         if path.exists():
             path.unlink()
             removed.append(path)
