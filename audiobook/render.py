@@ -30,7 +30,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from importlib import metadata
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_any
 from pathlib import Path
@@ -38,7 +37,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from audiobook.audio import atomic_target
-from audiobook.engines import VoiceSettings, engine_for_voice, get_engine
+from audiobook.engines import VoiceSettings, engine_for_voice, get_engine, package_versions
 from audiobook.errors import BuildError
 
 CLIP_TIMEOUT_S = 120.0
@@ -50,7 +49,12 @@ ATTEMPTS = 2
 BATCH_CLIPS = 24
 """Most clips sent to a worker in one message."""
 BATCH_CHARS = 6000
-"""Most characters of text sent to a worker in one message."""
+"""Most characters of text sent to a worker in one message (weighted by `_cost`)."""
+SLOW_ENGINE_WEIGHT = 10
+"""Piper spends about a hundred times espeak-ng's time on a character: its clips weigh this
+much more in a batch, so a worker's queue holds seconds of work, not minutes, and the
+workers finish together instead of one speaking on alone at the end of a book."""
+
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,10 @@ class ClipRequest:
 def engine_version(engine: str) -> str:
     """A version string for the cache key, found without starting the engine."""
     if engine == "pyttsx3":
-        parts = []
-        for dist in ("pyttsx3", "espeakng-loader"):
-            try:
-                parts.append(f"{dist}-{metadata.version(dist)}")
-            except metadata.PackageNotFoundError:
-                parts.append(f"{dist}-none")
         from audiobook.engines.espeak import RECIPE, load_library
 
-        parts += [Path(load_library()).name, RECIPE]
-        return "/".join(parts)
+        return "/".join([*package_versions("pyttsx3", "espeakng-loader"),
+                         Path(load_library()).name, RECIPE])
     return f"{engine}-1"
 
 
@@ -168,6 +166,12 @@ class Clip:
     """What went wrong on the last try."""
 
 
+def _cost(clip: Clip) -> int:
+    """A clip's weight in a batch: its characters, more for the slow engine."""
+    weight = SLOW_ENGINE_WEIGHT if clip.request.settings.voice.startswith("piper:") else 1
+    return len(clip.request.text) * weight
+
+
 # --- worker side ---------------------------------------------------------------------
 
 
@@ -245,7 +249,7 @@ class _Worker:
         if not self.outstanding:
             self.since = time.monotonic()
         self.outstanding.extend(clips)
-        self.load += sum(len(c.request.text) for c in clips)
+        self.load += sum(_cost(c) for c in clips)
 
     def stop(self, kill: bool = False) -> None:
         if self.process.is_alive():
@@ -356,9 +360,9 @@ class SpeechPool:
             while queue and worker.load < BATCH_CHARS:
                 batch, chars = [], 0
                 while queue and len(batch) < BATCH_CLIPS and (
-                        not batch or chars + len(queue[0].request.text) <= BATCH_CHARS):
+                        not batch or chars + _cost(queue[0]) <= BATCH_CHARS):
                     clip = queue.popleft()
-                    chars += len(clip.request.text)
+                    chars += _cost(clip)
                     batch.append(clip)
                 try:
                     worker.send(batch)
@@ -384,7 +388,7 @@ class SpeechPool:
                 if clip.key != key:  # cannot happen unless the protocol is broken
                     raise BuildError(f"speech worker out of step ({key} != {clip.key})")
                 worker.fresh = False
-                worker.load -= len(clip.request.text)
+                worker.load -= _cost(clip)
                 yield clip
             else:
                 self._failed(worker, detail, queue, retry, label)

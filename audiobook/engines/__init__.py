@@ -52,6 +52,19 @@ class Engine(Protocol):
         ...
 
 
+def package_versions(*names: str) -> list[str]:
+    """`name-version` of installed distributions (`name-none` if absent), for cache keys."""
+    from importlib import metadata
+
+    parts = []
+    for name in names:
+        try:
+            parts.append(f"{name}-{metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}-none")
+    return parts
+
+
 def engine_for_voice(voice: str, default: str) -> str:
     """The engine that speaks a voice id: `piper:...` is Piper's, the rest `default`'s."""
     return "piper" if voice.startswith("piper:") else default

@@ -33,17 +33,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from audiobook.engines import VoiceInfo, VoiceSettings
+from audiobook.engines import VoiceInfo, VoiceSettings, package_versions
 from audiobook.errors import BuildError, InputError
 
 PREFIX = "piper:"
 """Voice ids of Piper voices start with this."""
-RECIPE = "noise-inputs-1"
+RECIPE = "noise-inputs-clauses-2"
 """How clips are made: part of every cache key, bumped when it changes."""
 NATURAL_RATE_WPM = 170
 """The rate a Piper model speaks at with its own length scale."""
@@ -52,8 +51,12 @@ DEFAULT_PITCH = 50
 NOISE_PER_PHONEME = 2048
 """Noise values drawn per phoneme id and per noise node (tiled beyond): above the 192
 channels times about 7 frames that one phoneme id takes in the medium models."""
-MAX_SENTENCE_PHONEMES = 200
-"""Longer sentences are spoken in clauses (`split_long`): about 14 seconds at most."""
+MAX_SENTENCE_PHONEMES = 120
+"""Longer sentences are spoken in clauses (`split_long`): about 7 seconds at most.
+Measured peak memory of a worker on a 34-second sentence: 355 MB in parts of 200
+phoneme ids, 258 MB in parts of 120, 234 MB in parts of 80 (the model alone: 153 MB)."""
+MMAP_THRESHOLD = 128 * 1024
+"""Memory blocks this large are mapped and unmapped on their own (`_return_big_blocks`)."""
 CLAUSE_MARKS = frozenset(",;:")
 INSTALL_HINT = "pip install 'audiobook[piper]'"
 _NOISE_OP = "RandomNormalLike"
@@ -235,14 +238,9 @@ def engine_version(voice: str, folder: Path) -> str:
 
 @lru_cache(maxsize=256)
 def _engine_version(model: str, folder: str) -> str:
-    parts = []
-    for dist in ("piper-tts", "onnxruntime"):
-        try:
-            parts.append(f"{dist}-{metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{dist}-none")
     found = find_model(Path(folder), model)
-    return "/".join([*parts, model_digest(found.path)[:32], RECIPE])
+    return "/".join([*package_versions("piper-tts", "onnxruntime"),
+                     model_digest(found.path)[:32], RECIPE])
 
 
 def noise_seed(text: str, settings: VoiceSettings) -> int:
@@ -321,6 +319,7 @@ class PiperEngine:
 
     def __init__(self, folder: Path | None = None):
         require_piper()
+        _return_big_blocks()
         self.folder = voices_dir(folder)
         self.version = "piper"
         self._sessions: dict[Path, tuple[object, list[str]]] = {}
@@ -445,6 +444,18 @@ def seeded_model_file(model: PiperModel) -> tuple[str | bytes, list[str]]:
 def seeded_files(model_path: Path) -> list[Path]:
     """Seeded copies of a model made by `seeded_model_file` (removed with the voice)."""
     return sorted(model_path.parent.glob(f"{model_path.name}.seeded-*"))
+
+
+def _return_big_blocks() -> None:
+    """Keep glibc from raising its mmap threshold: else the model's large temporary tensors,
+    once freed, stay in the heap, and a worker keeps the memory of its longest sentence
+    (measured: 593 MB after a 34-second sentence, 355 MB with this)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
 
 def _trim_heap() -> None:
