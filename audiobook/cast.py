@@ -262,6 +262,9 @@ def _speaker_fields(path: Path, pairs, allowed: tuple[str, ...], what: str, spea
         if key == "voice":
             speaker.voice = _scalar(path, value_node, f"{what}.voice", str)
             if speaker.voice is not None and voices is not None and speaker.voice not in voices:
+                if speaker.voice.startswith(PIPER_PREFIX):
+                    raise InputError(f"{_where(path, value_node)}: "
+                                     f"{_piper_voice_missing(speaker.voice, what)}")
                 close = suggest_voice(speaker.voice, voices)
                 hint = f" (did you mean {close!r}?)" if close else ""
                 raise InputError(
@@ -295,6 +298,7 @@ def _speaker_fields(path: Path, pairs, allowed: tuple[str, ...], what: str, spea
             setattr(speaker, key, _number(path, value_node, f"{what}.{key}", int, 0, 10**9) or 0)
         elif key == "character":
             character = value_node
+    _check_piper_pitch(path, pairs, speaker, what)
     return character
 
 
@@ -682,3 +686,82 @@ def dump_cast(cast: Cast) -> str:
     for word, say in cast.pronunciations.items():
         out.append(f"  {_flow(word)}: {_flow(say)}")
     return "\n".join(out) + "\n"
+
+
+# --- Piper voices ---------------------------------------------------------------------
+
+PIPER_PREFIX = "piper:"
+"""Piper voice ids: `piper:MODEL` or `piper:MODEL#SPEAKER`."""
+_QUALITY_RANK = {"high": 0, "medium": 1, "low": 2, "x_low": 3}
+
+
+def _piper_voice_missing(voice: str, what: str) -> str:
+    model = voice[len(PIPER_PREFIX):].partition("#")[0]
+    return (f"the Piper voice {voice!r} for {what} is not installed (or has no such "
+            f"speaker); install it with `audiobook voices --install {model}`, and "
+            f"`audiobook voices --engine piper` lists the installed ones")
+
+
+def _check_piper_pitch(path: Path, pairs, speaker: Speaker, what: str) -> None:
+    """Piper has no pitch control: a `pitch` for a Piper voice is an error, not ignored."""
+    if speaker.pitch is None or not (speaker.voice or "").startswith(PIPER_PREFIX):
+        return
+    node = next(value for key, value in pairs if key.value == "pitch")
+    raise InputError(f"{_where(path, node)}: {what}.pitch cannot be set for the Piper voice "
+                     f"{speaker.voice!r} (Piper has no pitch control); remove it, or "
+                     f"choose another voice")
+
+
+def _piper_preference(name: str, voice: VoiceInfo) -> bytes:
+    return hashlib.sha256(f"{name}\0{voice.id}".encode()).digest()
+
+
+def assign_piper_voices(cast: Cast, voices: Iterable[VoiceInfo]) -> None:
+    """Installed Piper voices for the narrator and every character without a voice.
+
+    The narrator takes the best-quality voice (one-speaker models first: they are the
+    most polished), then characters, most lines first, each a distinct speaker of their
+    own measured gender (a voice of unknown gender if none is left; any voice for a
+    character of unknown gender), in an order hashed from their name, so adding a
+    character rarely moves anyone. When the Piper voices run out, the characters left
+    (those who speak least) keep no voice here and get espeak-ng voices from
+    `assign_voices`: everyone stays distinct, rather than two characters sharing one
+    Piper voice. Voices named in the cast file are kept.
+    """
+    voices = [v for v in voices if v.id.startswith(PIPER_PREFIX)]
+    if not voices:
+        raise InputError("no Piper voice is installed: `audiobook voices --available` lists "
+                         "what can be, `audiobook voices --install NAME` installs one")
+    taken = {cast.narrator.voice} | {s.voice for s in cast.characters.values() if s.voice}
+    free = [v for v in voices if v.id not in taken]
+    if not cast.narrator.voice and free:
+        narrator = min(free, key=lambda v: (_QUALITY_RANK.get(v.quality, 9), v.speakers, v.id))
+        cast.narrator.voice = narrator.id
+        free.remove(narrator)
+    for speaker in sorted(cast.characters.values(), key=lambda s: (-s.lines, s.name)):
+        if speaker.voice:
+            continue
+        if speaker.gender in ("male", "female"):
+            choices = ([v for v in free if v.gender == speaker.gender]
+                       or [v for v in free if v.gender == "unknown"])
+        else:
+            choices = free
+        if not choices:
+            continue  # left to espeak-ng (assign_voices)
+        chosen = min(choices, key=lambda v: _piper_preference(speaker.name, v))
+        speaker.voice = chosen.id
+        free.remove(chosen)
+
+
+def assign_remaining_voices(cast: Cast, available: set[str] | None = None) -> None:
+    """`assign_voices` (espeak-ng) for everyone still without a voice. A Piper narrator
+    stands aside meanwhile: espeak-ng's choices start from its default accent then."""
+    narrator = cast.narrator.voice
+    if narrator and narrator.startswith(PIPER_PREFIX):
+        cast.narrator.voice = DEFAULT_NARRATOR_VOICE
+        try:
+            assign_voices(cast, available)
+        finally:
+            cast.narrator.voice = narrator
+    else:
+        assign_voices(cast, available)

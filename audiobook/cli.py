@@ -26,6 +26,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 
+ENGINES = ("espeak", "piper")
+
+
+def _add_engine(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help=f"{what} (piper needs: pip install 'audiobook[piper]')")
+    parser.add_argument("--voices-dir", type=Path, default=None,
+                        help="Piper voices folder (default: $XDG_DATA_HOME/audiobook/voices, "
+                             "else ~/.local/share/audiobook/voices)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="audiobook",
@@ -57,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="neither reuse nor keep clips (chapters already in --out that are "
                         "unchanged are still kept)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_engine(p, "where speakers without a voice get one (default: espeak)")
     _add_common(p)
 
     p = sub.add_parser("clean", help="delete the clip cache (rebuilds then speak everything)",
@@ -82,9 +94,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "jsonl"), default="text")
     _add_common(p)
 
-    p = sub.add_parser("voices", help="list the engine's voices (id first)")
+    p = sub.add_parser("voices", help="list, install or remove voices (id first)")
     p.add_argument("--lang", help="only this language and its accents (en, en-gb, ...)")
     p.add_argument("--gender", choices=("male", "female"), help="only voices of this gender")
+    _add_engine(p, "only this engine's voices (default: every installed engine's)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--available", action="store_true",
+                      help="list the Piper voices the voices repository offers")
+    what.add_argument("--install", metavar="NAME",
+                      help="download a Piper voice (e.g. en_US-joe-medium) into the voices folder")
+    what.add_argument("--remove", metavar="NAME", help="delete an installed Piper voice")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_common(p)
 
     p = sub.add_parser("cast", help="write a cast file (characters and voices) for a book",
@@ -94,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path, help="story file")
     p.add_argument("--voices", type=Path, help="existing cast file to keep and extend")
     p.add_argument("-o", "--output", type=Path, help="write here (default: standard output)")
+    _add_engine(p, "where speakers without a voice get one (default: espeak)")
     _add_common(p)
 
     p = sub.add_parser("preview", help="render a short audition clip per speaker",
@@ -106,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="speech workers (default: all cores)")
     p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_engine(p, "where speakers without a voice get one (default: espeak)")
     _add_common(p)
 
     p = sub.add_parser("studio", help="see, correct and hear who says every line, then build",
@@ -132,6 +154,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cast_engine(args: argparse.Namespace) -> str:
+    """The engine speakers without a voice are cast from; Piper's extra checked first."""
+    if args.engine == "piper":
+        from audiobook.engines.piper import require_piper
+
+        require_piper()
+    return args.engine or "espeak"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from audiobook.pipeline import build
 
@@ -139,7 +170,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(args.input, args.voices, args.out, jobs=args.jobs, cache=args.cache,
                    use_cache=not args.no_cache, progress=not args.quiet, formats=args.format,
                    cover=args.cover, profile=args.profile, keep_notes=args.keep_notes,
-                   read_summary=args.read_summary)
+                   read_summary=args.read_summary, cast_engine=_cast_engine(args),
+                   voices_dir=args.voices_dir)
     minutes, seconds = divmod(round(result.audio_seconds), 60)
     print(f"Wrote {minutes} min {seconds} s of audio in {result.wall_seconds:.1f} s:")
     for path in result.files:
@@ -191,15 +223,58 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
+    from audiobook.engines import piper
     from audiobook.pipeline import engine_voices
 
-    voices = engine_voices(lang=args.lang, gender=args.gender)
+    folder = piper.voices_dir(args.voices_dir)
+    if args.available or args.install or args.remove:
+        return _manage_piper_voices(args, folder)
+    _cast_engine(args)  # --engine piper without the extra: one line, exit 2
+    voices = engine_voices(args.engine, args.lang, args.gender, args.voices_dir,
+                           progress=not args.quiet)
     if not voices:
+        if args.engine == "piper" and not args.lang and not args.gender:
+            raise InputError(f"no Piper voice is installed in {folder}; "
+                             "`audiobook voices --available` lists what can be")
         raise InputError(f"no voice matches{' --lang ' + args.lang if args.lang else ''}"
                          f"{' --gender ' + args.gender if args.gender else ''}; "
                          "`audiobook voices` lists them all")
     for voice in voices:
-        print(f"{voice.id}\t{voice.name}\t{voice.language}\t{voice.gender}")
+        extra = (f"\t{voice.quality}\t{voice.speakers} speaker(s)"
+                 if voice.id.startswith(piper.PREFIX) else "")
+        print(f"{voice.id}\t{voice.name}\t{voice.language}\t{voice.gender}{extra}")
+    return 0
+
+
+def _manage_piper_voices(args: argparse.Namespace, folder: Path) -> int:
+    """`voices --available`, `--install NAME`, `--remove NAME`."""
+    from audiobook.engines import piper, piper_store
+
+    if args.remove:
+        for path in piper_store.remove(args.remove, folder):
+            print(f"Removed {path}")
+        return 0
+    if args.available:
+        installed = {m.name for m in piper.installed_models(folder)}
+        for entry in sorted(piper_store.catalog().values(), key=lambda e: e.key):
+            if args.lang and not (entry.language == args.lang.lower()
+                                  or entry.language.startswith(args.lang.lower() + "-")):
+                continue
+            mark = "\tinstalled" if entry.key in installed else ""
+            print(f"{entry.key}\t{entry.language}\t{entry.quality}\t"
+                  f"{entry.speakers} speaker(s)\t{entry.size / 2**20:.0f} MB{mark}")
+        return 0
+    if not piper.safe_model_name(args.install):
+        raise InputError(f"{args.install!r} is not a voice name such as en_US-joe-medium")
+    path = piper_store.install(args.install, folder, progress=not args.quiet)
+    print(f"Installed {args.install} in {folder}")
+    if piper.available():
+        model = piper.find_model(folder, path.stem)
+        genders = piper.measure_genders(model, folder, progress=not args.quiet)
+        counts = {g: list(genders.values()).count(g) for g in ("male", "female", "unknown")}
+        print("Measured genders: " + ", ".join(f"{n} {g}" for g, n in counts.items() if n))
+    else:
+        print(f"To speak with it: {piper.INSTALL_HINT}")
     return 0
 
 
@@ -213,7 +288,8 @@ def cmd_cast(args: argparse.Namespace) -> int:
         from audiobook.cast import load_cast
 
         before = set(load_cast(args.voices).characters)  # validated fully just below
-    cast, _ = cast_for_book(args.input, args.voices)
+    cast, _ = cast_for_book(args.input, args.voices, cast_engine=_cast_engine(args),
+                            voices_dir=args.voices_dir)
     if args.voices:
         from audiobook.castfile import CastDocument
 
@@ -247,11 +323,13 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from audiobook.preview import plan_auditions, render_auditions
 
     _check_jobs(args)
-    cast, lines = cast_for_book(args.input, args.voices)
+    cast, lines = cast_for_book(args.input, args.voices, cast_engine=_cast_engine(args),
+                                voices_dir=args.voices_dir)
     auditions = plan_auditions(cast, lines)
     title = f"Cast preview: {cast.title}" if cast.title else "Cast preview"
     playlist = render_auditions(auditions, args.out, cache=args.cache, jobs=args.jobs,
-                                progress=not args.quiet, title=title)
+                                progress=not args.quiet, title=title,
+                                voices_dir=args.voices_dir)
     for a in auditions:
         source = "first lines" if a.from_book else "standard sentence"
         print(f"{a.path}\t{a.settings.voice}\t({source})")

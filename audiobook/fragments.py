@@ -47,7 +47,7 @@ from audiobook.assembler import (
 from audiobook.audio import SAMPLE_RATE_HZ, atomic_target
 from audiobook.errors import BuildError
 from audiobook.manifest import CODE_DIGEST
-from audiobook.mp3 import bed, leveled, write_mp3
+from audiobook.mp3 import RoomTone, leveled, write_mp3
 
 FRAGMENT_CHARS = 400
 """A fragment ends at the first paragraph pause after this much text (about 25 s)."""
@@ -122,32 +122,39 @@ def planned_frames(items: Sequence[Path | int], sample_rate: int) -> tuple[int, 
 
 
 def fragment_samples(items: Sequence[tuple[Path, float] | int], wanted: int,
-                     sample_rate: int = SAMPLE_RATE_HZ) -> Iterator[np.ndarray]:
+                     sample_rate: int = SAMPLE_RATE_HZ, tone: RoomTone | None = None
+                     ) -> Iterator[np.ndarray]:
     """Exactly `wanted` float samples of (clip, gain dB) and pause items: cut short within
     the trailing pause, or made up with room tone when there is none."""
+    tone = tone or RoomTone(0)
     pieces = (item if isinstance(item, int) else (_pcm(item[0], sample_rate), item[1])
               for item in items)
     left = wanted
-    for block in leveled(pieces, sample_rate):
+    for block in leveled(pieces, sample_rate, tone):
         block = block[:left]
         left -= len(block)
         yield block
         if not left:
             return
-    yield bed(left, sample_rate)
+    yield tone.take(left)
 
 
 def encode_fragment(items: Sequence[tuple[Path, float] | int], path: Path, profile: Profile,
-                    sample_rate: int = SAMPLE_RATE_HZ) -> int:
+                    sample_rate: int = SAMPLE_RATE_HZ, digest: str = "0") -> int:
     """Encode (clip, gain dB) and pause items to a headerless CBR MP3 at `path`
-    (written under a temporary name, then renamed); return its number of frames."""
+    (written under a temporary name, then renamed); return its number of frames.
+
+    The room tone is seeded by `digest` (the fragment's), so it is the fragment's own:
+    the same fragment always gives the same bytes, whatever else the chapter holds.
+    """
     frames, wanted = planned_frames([i if isinstance(i, int) else i[0] for i in items],
                                     sample_rate)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic_target(path)
     try:
-        write_mp3(tmp, fragment_samples(items, wanted, sample_rate), sample_rate,
-                  profile.mp3_bitrate, profile.ceiling_db)
+        write_mp3(tmp, fragment_samples(items, wanted, sample_rate,
+                                        RoomTone.for_digest(digest)),
+                  sample_rate, profile.mp3_bitrate, profile.ceiling_db)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -175,12 +182,13 @@ class EncoderPool:
                                         initializer=_worker_start, initargs=(os.getpid(),))
 
     def encode(self, items: Sequence[tuple[Path, float] | int], path: Path, profile: Profile,
-               sample_rate: int = SAMPLE_RATE_HZ) -> int:
+               sample_rate: int = SAMPLE_RATE_HZ, digest: str = "0") -> int:
         """`encode_fragment` in a worker; waits for it (call from several threads)."""
         # A worker started now inherits this mask: a Ctrl-C cannot hit it while importing.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            future = self.pool.submit(encode_fragment, items, path, profile, sample_rate)
+            future = self.pool.submit(encode_fragment, items, path, profile, sample_rate,
+                                      digest)
         except BrokenProcessPool as err:
             raise BuildError(f"{path.name}: an encoder process died ({err})") from err
         finally:

@@ -1,5 +1,8 @@
 """MP3 encoding in the calling process: gain, room tone, a look-ahead peak limiter, LAME.
 
+Every step is a function of its input alone (the room tone of its seed), so the
+same clips always give the same bytes.
+
 LAME comes from the `lameenc` wheel, fed 16-bit samples directly: the encode
 itself costs about what ffmpeg's would (96.6 and 107.2 s against 103.7 and
 102.7 s for 4.3 hours of speech), but no ffmpeg process is started per file and
@@ -9,15 +12,15 @@ float32 arrays (numpy) in blocks, so memory stays flat however long the input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import lameenc
 import numpy as np
 
-from audiobook.audio import room_tone
+from audiobook.audio import ROOM_TONE_DBFS
 
 LAME_QUALITY = 3
 """LAME's own default (what ffmpeg's libmp3lame uses when not told otherwise)."""
@@ -105,29 +108,48 @@ def _window_min(values: np.ndarray, width: int) -> np.ndarray:
     return out[:max(0, len(values) - width + 1)]
 
 
-@lru_cache(maxsize=4)
-def _tone(sample_rate: int) -> np.ndarray:
-    # A second of room tone, sliced and repeated under every item.
-    return np.frombuffer(room_tone(1000, sample_rate), np.int16).astype(np.float32)
+class RoomTone:
+    """Faint noise to lay under speech and pauses, the same from the same seed on any machine.
+
+    Drawn from PCG64's raw 64-bit output, which numpy keeps the same across its versions
+    (its distributions, such as `standard_normal`, it does not promise to keep): each word
+    gives four 16-bit uniforms whose sum is near-Gaussian noise, scaled to ROOM_TONE_DBFS.
+    One stream runs on through a whole fragment, so nothing repeats.
+    """
+
+    _MEAN = 4 * 65535 / 2
+    _SCALE = 32768 * 10 ** (ROOM_TONE_DBFS / 20) / math.sqrt(4 * (65536 ** 2 - 1) / 12)
+
+    def __init__(self, seed: int):
+        self._bits = np.random.PCG64(seed)
+
+    @classmethod
+    def for_digest(cls, digest: str) -> RoomTone:
+        """Seeded by a content digest (hex), such as a fragment's."""
+        return cls(int(digest[:16], 16))
+
+    def take(self, n: int) -> np.ndarray:
+        """The next `n` samples (float, 16-bit scale)."""
+        if n <= 0:
+            return np.zeros(0, np.float32)
+        parts = self._bits.random_raw(n).astype("<u8", copy=False).view("<u2")
+        total = (parts[0::4].astype(np.int32) + parts[1::4] + parts[2::4] + parts[3::4])
+        out = total.astype(np.float32)
+        out -= np.float32(self._MEAN)
+        out *= np.float32(self._SCALE)
+        return out
 
 
-def bed(n: int, sample_rate: int) -> np.ndarray:
-    """`n` samples of room tone (float, 16-bit scale)."""
-    tone = _tone(sample_rate)
-    if n <= len(tone):
-        return tone[:n]
-    return np.tile(tone, n // len(tone) + 1)[:n]
-
-
-def leveled(pieces: Iterable[tuple[bytes, float] | int], sample_rate: int
-            ) -> Iterator[np.ndarray]:
+def leveled(pieces: Iterable[tuple[bytes, float] | int], sample_rate: int,
+            tone: RoomTone | None = None) -> Iterator[np.ndarray]:
     """Float samples (16-bit scale) of (16-bit mono clip samples, gain in dB) and pauses
-    (ms), room tone under everything; long items come in blocks."""
+    (ms), `tone` (default: seed 0) under everything; long items come in blocks."""
+    tone = tone or RoomTone(0)
     for piece in pieces:
         if isinstance(piece, int):
             n = sample_rate * piece // 1000
             for at in range(0, n, BLOCK):
-                yield bed(min(BLOCK, n - at), sample_rate)
+                yield tone.take(min(BLOCK, n - at))
             continue
         data, gain_db = piece
         clip = np.frombuffer(data, np.int16)
@@ -135,7 +157,7 @@ def leveled(pieces: Iterable[tuple[bytes, float] | int], sample_rate: int
         for at in range(0, len(clip), BLOCK):
             block = clip[at:at + BLOCK].astype(np.float32)
             block *= factor
-            block += bed(len(block), sample_rate)
+            block += tone.take(len(block))
             yield block
 
 

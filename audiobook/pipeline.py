@@ -31,7 +31,7 @@ from audiobook.book import Book, load_book
 from audiobook.cast import (
     Cast,
     add_aliases,
-    assign_voices,
+    assign_remaining_voices,
     dump_cast,
     load_cast,
     merge_characters,
@@ -92,23 +92,47 @@ def engine_voice_ids(engine: str = "pyttsx3") -> set[str]:
     return {v.id for v in get_engine(engine).voices()}
 
 
-def engine_voices(engine: str = "pyttsx3", lang: str | None = None,
-                  gender: str | None = None) -> list[VoiceInfo]:
-    """The voices `audiobook voices` lists, and the studio's cast panel offers."""
-    return select_voices(get_engine(engine).voices(), lang, gender)
+def engine_voices(engine: str | None = None, lang: str | None = None,
+                  gender: str | None = None, voices_dir: Path | None = None,
+                  progress: bool = False) -> list[VoiceInfo]:
+    """The voices `audiobook voices` lists and the studio's cast panel offers: those of
+    every installed engine, or of `engine` alone (`espeak`, `piper`, or `fake`)."""
+    from audiobook.engines import piper
+
+    found: list[VoiceInfo] = []
+    if engine in (None, "espeak", "pyttsx3"):
+        found += get_engine().voices()
+    elif engine != "piper":
+        found += get_engine(engine).voices()  # raises ValueError for an unknown engine
+    if engine in (None, "piper"):
+        folder = piper.voices_dir(voices_dir)
+        if piper.available() and piper.installed_models(folder):
+            piper.measure_missing_genders(folder, progress=progress)
+        found += piper.voice_infos(folder)
+    return select_voices(found, lang, gender)
 
 
 class _EngineVoiceIds(Set):
-    """The engine's voice ids, listed only when a cast file names a voice."""
+    """The engine's voice ids, listed only when a cast file names a voice; Piper voice ids
+    are checked against the voices installed in `voices_dir`."""
 
-    def __init__(self, engine: str) -> None:
+    def __init__(self, engine: str, voices_dir: Path | None = None) -> None:
         self.engine = engine
+        self.voices_dir = voices_dir
 
     @cached_property
     def ids(self) -> set[str]:
         return engine_voice_ids(self.engine)
 
+    @cached_property
+    def piper_ids(self) -> set[str]:
+        from audiobook.engines import piper
+
+        return {v.id for v in piper.voice_infos(piper.voices_dir(self.voices_dir))}
+
     def __contains__(self, voice: object) -> bool:
+        if isinstance(voice, str) and voice.startswith("piper:"):
+            return voice in self.piper_ids
         return voice in self.ids
 
     def __iter__(self) -> Iterator[str]:
@@ -118,14 +142,30 @@ class _EngineVoiceIds(Set):
         return len(self.ids)
 
 
-def read_cast(path: Path | None, engine: str = "pyttsx3") -> Cast:
+def read_cast(path: Path | None, engine: str = "pyttsx3",
+              voices_dir: Path | None = None) -> Cast:
     """The cast file validated against the engine's voices, or an empty cast.
 
     The speech engine is started only if the file names a voice to check.
     """
     if path is None:
         return Cast()
-    return load_cast(path, _EngineVoiceIds(engine))
+    return load_cast(path, _EngineVoiceIds(engine, voices_dir))
+
+
+def cast_voices(cast: Cast, engine: str = "pyttsx3", cast_engine: str = "espeak",
+                voices_dir: Path | None = None) -> None:
+    """Give everyone without a voice one: from the installed Piper voices first when
+    `cast_engine` is `piper` (the rest, if they run out, from espeak-ng), else espeak-ng."""
+    if cast_engine == "piper":
+        from audiobook.cast import assign_piper_voices
+        from audiobook.engines import piper
+
+        piper.require_piper()
+        folder = piper.voices_dir(voices_dir)
+        piper.measure_missing_genders(folder)
+        assign_piper_voices(cast, piper.voice_infos(folder))
+    assign_remaining_voices(cast, engine_voice_ids(engine))
 
 
 def cast_roster(book: Book, segments: list[Segment], cast: Cast) -> Roster:
@@ -321,9 +361,9 @@ def credits(book: Book, cast: Cast) -> tuple[str, str]:
 
 
 
-def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[list[str | int]]:
-    from audiobook.render import ClipRequest, clip_key, engine_version
-    version = engine_version(engine)
+def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str,
+               voices_dir: Path | None = None) -> list[list[str | int]]:
+    from audiobook.render import ClipRequest, key_for
     keys: dict[ClipRequest, str] = {}
     out = []
     for seq in sequences:
@@ -331,7 +371,7 @@ def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[li
         for item in seq:
             if isinstance(item, ClipRequest):
                 if item not in keys:
-                    keys[item] = clip_key(item, engine, version)
+                    keys[item] = key_for(item, engine, voices_dir)
                 row.append(keys[item])
             else:
                 row.append(item)
@@ -339,19 +379,18 @@ def _clip_keys(sequences: list[list[ClipRequest | int]], engine: str) -> list[li
     return out
 
 
-def _calibration(sequences: list[list[ClipRequest | int]], engine: str
-                 ) -> tuple[list[ClipRequest], dict]:
+def _calibration(sequences: list[list[ClipRequest | int]], engine: str,
+                 voices_dir: Path | None = None) -> tuple[list[ClipRequest], dict]:
     """The calibration clip of every voice used, and each voice's calibration clip key."""
     from audiobook.levels import calibration_request
-    from audiobook.render import ClipRequest, clip_key, engine_version
+    from audiobook.render import ClipRequest, key_for
 
-    version = engine_version(engine)
     requests: dict = {}
     for seq in sequences:
         for x in seq:
             if isinstance(x, ClipRequest) and x.settings not in requests:
                 requests[x.settings] = calibration_request(x.settings)
-    return list(requests.values()), {s: clip_key(r, engine, version)
+    return list(requests.values()), {s: key_for(r, engine, voices_dir)
                                      for s, r in requests.items()}
 
 
@@ -375,7 +414,7 @@ def _with_levels(sequences: list[list[ClipRequest | int]], keys: list[list[str |
 def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest | int]],
                       folder: Path, info: BookInfo, rules: Profile, cache: Path, engine: str,
                       jobs: int | None, progress: bool, clip_timeout: float,
-                      keep_whole: bool = False) -> BookOutput:
+                      keep_whole: bool = False, voices_dir: Path | None = None) -> BookOutput:
     """One MP3 per chapter, made of fragments encoded as soon as their chapter's clips
     exist, while later chapters are still being spoken. Chapters unchanged since the last
     build are kept as they are; fragments already in the cache are not encoded again."""
@@ -396,9 +435,9 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
     from audiobook.render import ClipRequest, clip_path, default_jobs, render_chapters
 
     manifest = Manifest(folder)
-    keys = _clip_keys(sequences, engine)
+    keys = _clip_keys(sequences, engine, voices_dir)
     # Every voice is brought to the target by its own gain, measured on a calibration clip.
-    calibration, cal_key = _calibration(sequences, engine)
+    calibration, cal_key = _calibration(sequences, engine, voices_dir)
     leveled = _with_levels(sequences, keys, cal_key)
     names, digests, fragments, results = [], [], [], {}
     for number, (plan, seq, row) in enumerate(zip(plans, sequences, leveled, strict=True), 1):
@@ -445,7 +484,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
         if not path.exists():
             items = [x if isinstance(x, int) else (clip_path(cache, x[0]), gains[x[1]])
                      for x in frag.items]
-            pool.encode(items, path, rules, rules.sample_rate)
+            pool.encode(items, path, rules, rules.sample_rate, frag.digest)
         with lock:
             left[i] -= 1
             last = not left[i]
@@ -469,7 +508,7 @@ def _encode_streaming(plans: list[ChapterPlan], sequences: list[list[ClipRequest
     try:
         with closing(render_chapters(requests, cache, engine, jobs, progress,
                                      names=["voice levels"] + [plans[i].title for i in todo],
-                                     clip_timeout=clip_timeout)) as ready:
+                                     clip_timeout=clip_timeout, voices_dir=voices_dir)) as ready:
             for k in ready:
                 if k == 0:
                     gains.update(_voice_gains(cal_key.values(), cache, rules))
@@ -510,7 +549,8 @@ def _streamed_output(plans: list[ChapterPlan], folder: Path, names: list[str],
 def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | int]],
                   folder: Path, info: BookInfo, rules: Profile, wanted: tuple[str, ...],
                   cache: Path, engine: str, jobs: int | None, progress: bool,
-                  clip_timeout: float, keep: Set[str] = frozenset()) -> BookOutput:
+                  clip_timeout: float, keep: Set[str] = frozenset(),
+                  voices_dir: Path | None = None) -> BookOutput:
     """An M4B, or chapters split by length (ACX): every clip first, then one encoding pass,
     skipped when the last build into this folder made the same files from the same clips.
 
@@ -523,8 +563,9 @@ def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | i
     from audiobook.render import ClipRequest, clip_path, render_chapters
 
     manifest = Manifest(folder)
-    keys = _clip_keys(sequences, engine)
-    calibration, cal_key = _calibration(sequences, engine) if rules.loudness == "lufs" else ([], {})
+    keys = _clip_keys(sequences, engine, voices_dir)
+    calibration, cal_key = (_calibration(sequences, engine, voices_dir)
+                            if rules.loudness == "lufs" else ([], {}))
     rows = _with_levels(sequences, keys, cal_key) if cal_key else keys
     digest = output_digest([[plan.title, *row] for plan, row in zip(plans, rows, strict=True)],
                            "", 0, info, rules, extra=",".join(wanted))
@@ -539,7 +580,7 @@ def _encode_whole(plans: list[ChapterPlan], sequences: list[list[ClipRequest | i
                                 for seq in sequences]
     for _ in render_chapters(requests, cache, engine, jobs, progress,
                              names=["voice levels"] + [plan.title for plan in plans],
-                             clip_timeout=clip_timeout):
+                             clip_timeout=clip_timeout, voices_dir=voices_dir):
         pass
     gains = _voice_gains(cal_key.values(), cache, rules)
     parts: list[ChapterPlan] = []
@@ -584,13 +625,16 @@ def build(
     keep_notes: bool = False,
     clip_timeout: float | None = None,
     read_summary: bool = False,
+    cast_engine: str = "espeak",
+    voices_dir: Path | None = None,
 ) -> BuildResult:
     """Build the audiobook for a story file; return what was written.
 
     `formats` is `mp3` (a file per chapter and a playlist), `m4b` (one file with
     chapter marks) or `all`; `profile` is `standard` or `acx`. Clips come from the
     cache when there, chapters from the last build into the same folder when
-    nothing that makes them changed.
+    nothing that makes them changed. `cast_engine` (`espeak` or `piper`) is where
+    speakers without a voice get one; `voices_dir` is where Piper voices are.
     """
     from audiobook.assembler import PROFILES, BookInfo, ChapterPlan, slugify, write_playlist
     from audiobook.audio import atomic_target, configure_pydub
@@ -607,9 +651,9 @@ def build(
     wanted = ("mp3", "m4b") if formats == "all" else (formats,)
     cover_data = read_cover(cover) if cover else None
     book = load_book(input_path, keep_notes=keep_notes, read_summary=read_summary)
-    cast = read_cast(voices_path, engine)
+    cast = read_cast(voices_path, engine, voices_dir)
     segments = analyse(book, cast)
-    assign_voices(cast, engine_voice_ids(engine))
+    cast_voices(cast, engine, cast_engine, voices_dir)
     lines = script(book, segments, cast)
     plans, sequences = plan_chapters(book, lines, cast)
     if rules.credits:
@@ -645,15 +689,17 @@ def build(
             # MP3 chapters from fragments; an M4B, when asked for too, in one more pass.
             output = _encode_streaming(plans, sequences, folder, info, rules, cache_dir,
                                        engine, jobs, progress, clip_timeout,
-                                       keep_whole="m4b" in wanted)
+                                       keep_whole="m4b" in wanted, voices_dir=voices_dir)
             if "m4b" in wanted:
                 output.m4b = _encode_whole(
                     plans, sequences, folder, info, rules, ("m4b",), cache_dir, engine, jobs,
                     progress, clip_timeout,
-                    keep={path.name for path, _, _ in output.chapters}).m4b
+                    keep={path.name for path, _, _ in output.chapters},
+                    voices_dir=voices_dir).m4b
         else:
             output = _encode_whole(plans, sequences, folder, info, rules, wanted, cache_dir,
-                                   engine, jobs, progress, clip_timeout)
+                                   engine, jobs, progress, clip_timeout,
+                                   voices_dir=voices_dir)
     finally:
         if temp_cache:
             shutil.rmtree(temp_cache, ignore_errors=True)
@@ -677,18 +723,19 @@ def build(
 
 
 def cast_for_book(input_path: Path | None, voices_path: Path | None = None,
-                  engine: str = "pyttsx3") -> tuple[Cast, list[ScriptLine]]:
+                  engine: str = "pyttsx3", cast_engine: str = "espeak",
+                  voices_dir: Path | None = None) -> tuple[Cast, list[ScriptLine]]:
     """The cast file's choices plus everyone found in the book, every speaker with a voice.
 
     The cast file is validated before the book is read; choices it makes are
     kept as they are, and only characters it does not name are added. With no
     book, only the file's speakers are cast. Also returns the book's script.
     """
-    cast = read_cast(voices_path, engine)
+    cast = read_cast(voices_path, engine, voices_dir)
     lines: list[ScriptLine] = []
     if input_path is not None:
         book = load_book(input_path)
         segments = analyse(book, cast)
         lines = script(book, segments, cast)
-    assign_voices(cast, engine_voice_ids(engine))
+    cast_voices(cast, engine, cast_engine, voices_dir)
     return cast, lines

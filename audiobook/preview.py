@@ -82,7 +82,8 @@ def plan_auditions(cast: Cast, script: list | None = None) -> list[Audition]:
 
 def render_auditions(auditions: list[Audition], out_dir: Path, engine: str = "pyttsx3",
                      cache: Path | None = None, jobs: int | None = None,
-                     progress: bool = True, title: str = "Cast preview") -> Path:
+                     progress: bool = True, title: str = "Cast preview",
+                     voices_dir: Path | None = None) -> Path:
     """Write `NN - speaker.mp3` per audition and a playlist into out_dir; return the playlist."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -91,7 +92,8 @@ def render_auditions(auditions: list[Audition], out_dir: Path, engine: str = "py
     pieces = {a.speaker: [ClipRequest(t, a.settings) for t in split_for_engine(a.text)]
               for a in auditions}
     requests = [r for reqs in pieces.values() for r in reqs]
-    paths = render_clips(requests, cache or default_cache_dir(), engine, jobs, progress)
+    paths = render_clips(requests, cache or default_cache_dir(), engine, jobs, progress,
+                         voices_dir=voices_dir)
     configure_pydub()
     info = BookInfo(title, None, len(auditions))
     entries = []

@@ -30,7 +30,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from importlib import metadata
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_any
 from pathlib import Path
@@ -38,7 +37,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from audiobook.audio import atomic_target
-from audiobook.engines import VoiceSettings, get_engine
+from audiobook.engines import VoiceSettings, engine_for_voice, get_engine, package_versions
 from audiobook.errors import BuildError
 
 CLIP_TIMEOUT_S = 120.0
@@ -50,7 +49,12 @@ ATTEMPTS = 2
 BATCH_CLIPS = 24
 """Most clips sent to a worker in one message."""
 BATCH_CHARS = 6000
-"""Most characters of text sent to a worker in one message."""
+"""Most characters of text sent to a worker in one message (weighted by `_cost`)."""
+SLOW_ENGINE_WEIGHT = 10
+"""Piper spends about a hundred times espeak-ng's time on a character: its clips weigh this
+much more in a batch, so a worker's queue holds seconds of work, not minutes, and the
+workers finish together instead of one speaking on alone at the end of a book."""
+
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,10 @@ class ClipRequest:
 def engine_version(engine: str) -> str:
     """A version string for the cache key, found without starting the engine."""
     if engine == "pyttsx3":
-        parts = []
-        for dist in ("pyttsx3", "espeakng-loader"):
-            try:
-                parts.append(f"{dist}-{metadata.version(dist)}")
-            except metadata.PackageNotFoundError:
-                parts.append(f"{dist}-none")
         from audiobook.engines.espeak import RECIPE, load_library
 
-        parts += [Path(load_library()).name, RECIPE]
-        return "/".join(parts)
+        return "/".join([*package_versions("pyttsx3", "espeakng-loader"),
+                         Path(load_library()).name, RECIPE])
     return f"{engine}-1"
 
 
@@ -84,6 +82,19 @@ def clip_key(request: ClipRequest, engine: str, version: str) -> str:
     payload = json.dumps([engine, version, asdict(request.settings), request.text],
                          sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def key_for(request: ClipRequest, engine: str, voices_dir: Path | None = None) -> str:
+    """A clip's cache key under its own engine: a Piper voice id (`piper:...`) is spoken by
+    Piper, whose version includes the model file's hash; every other voice by `engine`."""
+    name = engine_for_voice(request.settings.voice, engine)
+    if name == "piper":
+        from audiobook.engines import piper
+
+        version = piper.engine_version(request.settings.voice, piper.voices_dir(voices_dir))
+    else:
+        version = engine_version(name)
+    return clip_key(request, name, version)
 
 
 def default_cache_dir() -> Path:
@@ -155,15 +166,26 @@ class Clip:
     """What went wrong on the last try."""
 
 
+def _cost(clip: Clip) -> int:
+    """A clip's weight in a batch: its characters, more for the slow engine."""
+    weight = SLOW_ENGINE_WEIGHT if clip.request.settings.voice.startswith("piper:") else 1
+    return len(clip.request.text) * weight
+
+
 # --- worker side ---------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, engine_name: str) -> None:
-    """Speak batches of clips into the cache, reporting each; stop at the first failure."""
+def _worker_main(conn: Connection, engine_name: str, voices_dir: Path | None = None) -> None:
+    """Speak batches of clips into the cache, reporting each; stop at the first failure.
+
+    Each clip is spoken by its voice's engine (`engine_name`, or Piper for `piper:` ids),
+    each engine started once, when first needed; espeak-ng and Piper's own espeak-ng
+    live side by side (espeak.py loads its library privately)."""
     # Ctrl-C reaches the whole process group: the main process decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    engines = {}
     try:
-        engine = get_engine(engine_name)
+        engines[engine_name] = get_engine(engine_name, voices_dir)
     except Exception as err:  # noqa: BLE001 (reported to the main process)
         conn.send(("failed", None, f"the engine did not start: {err}"))
         return
@@ -177,8 +199,14 @@ def _worker_main(conn: Connection, engine_name: str) -> None:
             return
         for key, text, settings, path in batch:
             try:
+                name = engine_for_voice(settings.voice, engine_name)
+                if name not in engines:
+                    engines[name] = get_engine(name, voices_dir)
+                engine = engines[name]
                 pcm = engine.synthesize(text, settings)
-                write_wav(Path(path), pcm, engine.sample_rate)
+                rate = engine.clip_rate(settings) if hasattr(engine, "clip_rate") else \
+                    engine.sample_rate
+                write_wav(Path(path), pcm, rate)
             except Exception as err:  # noqa: BLE001 (reported with the clip, then retried)
                 detail = str(err) or traceback.format_exc(limit=1).strip()
                 conn.send(("failed", key, f"{type(err).__name__}: {detail}"))
@@ -192,10 +220,11 @@ def _worker_main(conn: Connection, engine_name: str) -> None:
 class _Worker:
     """One worker process, its pipe and the clips sent to it but not yet reported."""
 
-    def __init__(self, context, engine: str):
+    def __init__(self, context, engine: str, voices_dir: Path | None = None):
         parent, child = context.Pipe()
         self.conn = parent
-        self.process = context.Process(target=_worker_main, args=(child, engine), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, engine, voices_dir),
+                                       daemon=True)
         # Started with Ctrl-C blocked (the mask is inherited), so a Ctrl-C that reaches the
         # whole process group cannot interrupt a worker still importing; the main process
         # gets it as soon as the start is done.
@@ -220,7 +249,7 @@ class _Worker:
         if not self.outstanding:
             self.since = time.monotonic()
         self.outstanding.extend(clips)
-        self.load += sum(len(c.request.text) for c in clips)
+        self.load += sum(_cost(c) for c in clips)
 
     def stop(self, kill: bool = False) -> None:
         if self.process.is_alive():
@@ -241,8 +270,10 @@ class _Worker:
 class SpeechPool:
     """Worker processes (spawned: one fresh engine each) speaking clips into the cache."""
 
-    def __init__(self, engine: str, jobs: int, clip_timeout: float = CLIP_TIMEOUT_S):
+    def __init__(self, engine: str, jobs: int, clip_timeout: float = CLIP_TIMEOUT_S,
+                 voices_dir: Path | None = None):
         self.engine = engine
+        self.voices_dir = voices_dir
         self.jobs = max(1, jobs)
         self.clip_timeout = clip_timeout
         self.context = multiprocessing.get_context("spawn")
@@ -264,7 +295,7 @@ class SpeechPool:
             worker.stop(kill=kill)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.context, self.engine)
+        worker = _Worker(self.context, self.engine, self.voices_dir)
         self.workers.append(worker)
         return worker
 
@@ -329,9 +360,9 @@ class SpeechPool:
             while queue and worker.load < BATCH_CHARS:
                 batch, chars = [], 0
                 while queue and len(batch) < BATCH_CLIPS and (
-                        not batch or chars + len(queue[0].request.text) <= BATCH_CHARS):
+                        not batch or chars + _cost(queue[0]) <= BATCH_CHARS):
                     clip = queue.popleft()
-                    chars += len(clip.request.text)
+                    chars += _cost(clip)
                     batch.append(clip)
                 try:
                     worker.send(batch)
@@ -357,7 +388,7 @@ class SpeechPool:
                 if clip.key != key:  # cannot happen unless the protocol is broken
                     raise BuildError(f"speech worker out of step ({key} != {clip.key})")
                 worker.fresh = False
-                worker.load -= len(clip.request.text)
+                worker.load -= _cost(clip)
                 yield clip
             else:
                 self._failed(worker, detail, queue, retry, label)
@@ -393,6 +424,7 @@ def render_chapters(
     order: Iterable[int] | None = None,
     names: Sequence[str] | None = None,
     clip_timeout: float = CLIP_TIMEOUT_S,
+    voices_dir: Path | None = None,
 ) -> Iterator[int]:
     """Make sure every chapter's clips are in the cache; yield each chapter's index
     as soon as all of its clips are there (chapters already complete come first).
@@ -400,13 +432,12 @@ def render_chapters(
     `order` is the order in which chapters are spoken (default: as given).
     Close the generator (or let an exception pass through it) to stop the workers.
     """
-    version = engine_version(engine)
     order = list(range(len(chapters))) if order is None else list(order)
     missing: dict[str, Clip] = {}
     waiting: list[set[str]] = [set() for _ in chapters]
     for index in order:
         for request in chapters[index]:
-            key = clip_key(request, engine, version)
+            key = key_for(request, engine, voices_dir)
             if key in waiting[index]:
                 continue
             clip = missing.get(key)
@@ -428,7 +459,7 @@ def render_chapters(
     def label(index: int) -> str:
         return names[index]
 
-    with SpeechPool(engine, jobs, clip_timeout) as pool, \
+    with SpeechPool(engine, jobs, clip_timeout, voices_dir) as pool, \
             tqdm(total=len(missing), desc="Speaking", unit="clip",
                  disable=not progress) as bar:
         for clip in pool.speak(list(missing.values()), label):
@@ -446,13 +477,13 @@ def render_clips(
     jobs: int | None = None,
     progress: bool = True,
     clip_timeout: float = CLIP_TIMEOUT_S,
+    voices_dir: Path | None = None,
 ) -> dict[ClipRequest, Path]:
     """Make sure every request has a clip in the cache; return the clip paths."""
     requests = list(dict.fromkeys(requests))
-    version = engine_version(engine)
     # Longest texts first: the pool stays busy to the end.
     ordered = sorted(requests, key=lambda r: -len(r.text))
     for _ in render_chapters([ordered], cache, engine, jobs, progress,
-                             clip_timeout=clip_timeout):
+                             clip_timeout=clip_timeout, voices_dir=voices_dir):
         pass
-    return {r: clip_path(cache, clip_key(r, engine, version)) for r in requests}
+    return {r: clip_path(cache, key_for(r, engine, voices_dir)) for r in requests}

@@ -71,3 +71,18 @@ def test_write_mp3_makes_a_cbr_stream_of_the_fed_length(tmp_path):
     assert info.bitrate == 64000 and info.sample_rate == RATE and info.channels == 1
     decoded = np.frombuffer(decode_to_pcm(path), np.int16)
     assert np.abs(decoded).max() < 32767 * 10 ** (-1.5 / 20)  # limited, with encoder overshoot
+
+
+def test_room_tone_is_the_seeds_own_faint_noise_and_runs_on_without_repeating():
+    from audiobook.audio import ROOM_TONE_DBFS
+    from audiobook.mp3 import RoomTone
+
+    tone = RoomTone.for_digest("9f" * 32)
+    first = np.concatenate([tone.take(1000), tone.take(RATE * 3 - 1000)])
+    again = RoomTone.for_digest("9f" * 32).take(RATE * 3)
+    np.testing.assert_array_equal(first, again)  # the same digest, the same samples
+    other = RoomTone.for_digest("a0" * 32).take(RATE * 3)
+    assert not np.array_equal(first, other)
+    rms_db = 20 * np.log10(np.sqrt(np.mean(first.astype(np.float64) ** 2)) / 32768)
+    assert abs(rms_db - ROOM_TONE_DBFS) < 0.5
+    assert not np.array_equal(first[:RATE], first[RATE:2 * RATE])  # no one-second loop

@@ -128,9 +128,9 @@ class TreeMemory:
 
 
 def build(text: Path, out: Path, cache: Path, jobs: int | None, voices: Path | None = None,
-          no_cache: bool = False) -> tuple[float, TreeMemory, str]:
+          no_cache: bool = False, extra: tuple[str, ...] = ()) -> tuple[float, TreeMemory, str]:
     cmd = [sys.executable, "-m", "audiobook", "build", str(text), "--out", str(out),
-           "--cache", str(cache), "--quiet"]
+           "--cache", str(cache), "--quiet", *extra]
     if voices:
         cmd += ["--voices", str(voices)]
     if jobs:

@@ -18,6 +18,10 @@ class VoiceInfo:
     """Language tag such as `en-us`."""
     gender: str
     """`male`, `female` or `unknown`."""
+    quality: str = ""
+    """Piper's quality tier (`low`, `medium`, `high`); empty for espeak-ng."""
+    speakers: int = 1
+    """Speakers of the model the voice belongs to (Piper's multi-speaker models)."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,42 @@ class Engine(Protocol):
         ...
 
 
-def get_engine(name: str = "pyttsx3") -> Engine:
-    """Create the engine for this process (one per process: espeak-ng is a singleton)."""
+def package_versions(*names: str) -> list[str]:
+    """`name-version` of installed distributions (`name-none` if absent), for cache keys."""
+    from importlib import metadata
+
+    parts = []
+    for name in names:
+        try:
+            parts.append(f"{name}-{metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}-none")
+    return parts
+
+
+def engine_for_voice(voice: str, default: str) -> str:
+    """The engine that speaks a voice id: `piper:...` is Piper's, the rest `default`'s."""
+    return "piper" if voice.startswith("piper:") else default
+
+
+_PIPER: dict = {}
+
+
+def get_engine(name: str = "pyttsx3", voices_dir=None) -> Engine:
+    """Create the engine for this process (one per process: espeak-ng is a singleton).
+
+    `voices_dir` is Piper's voices folder (None: the default one).
+    """
     if name == "pyttsx3":
         from audiobook.engines.espeak import Pyttsx3Engine
 
         return Pyttsx3Engine.instance()
+    if name == "piper":
+        from audiobook.engines.piper import PiperEngine
+
+        if voices_dir not in _PIPER:  # models stay loaded for the process's life
+            _PIPER[voices_dir] = PiperEngine(voices_dir)
+        return _PIPER[voices_dir]
     if name == "fake":
         from audiobook.engines.fake import FakeEngine
 
