@@ -220,9 +220,11 @@ def test_ctrl_c_exits_130_promptly_with_no_half_written_files(write, tmp_path, w
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     folder = out / "the-harbour-lights"
+    assert wait_for(lambda: not running_in_session(proc.pid), 5.0)  # no worker or encoder
+    # Once every process of the build has stopped (a worker may finish the clip it was
+    # writing a moment after the main process), nothing half-written is left.
     assert no_parts(folder, cache)
     assert {p.name for p in folder.glob("*.mp3")} == finished_chapters(folder)
-    assert wait_for(lambda: not running_in_session(proc.pid), 5.0)  # no worker or encoder
 
 
 def running_in_session(sid: int) -> list[int]:
