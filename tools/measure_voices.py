@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from audiobook import cast as cast_module  # noqa: E402
 from audiobook.engines import VoiceSettings, get_engine  # noqa: E402
-from audiobook.palette import TABLE, load_palette, parse_palette  # noqa: E402
+from audiobook.palette import TABLE, MeasuredVoice, load_palette, parse_palette  # noqa: E402
 from audiobook.speech import speakable  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -313,46 +313,89 @@ def spearman(a: list[float], b: list[float]) -> float:
     return cov / var if var else 1.0
 
 
+def _spread(rows: list, n: int) -> list:
+    """n items evenly spaced over a ranked list, its first and last included."""
+    if n >= len(rows):
+        return list(rows)
+    return [rows[round(i * (len(rows) - 1) / max(1, n - 1))] for i in range(n)]
+
+
 def spot_check(args) -> None:
+    """The same voices at each pitch and rate tier the auto-cast uses, against the table.
+
+    Half the voices of each gender come from those the rule keeps (the ones the
+    tiers are used with), half from the rest of the ranking.
+    """
     palette = load_palette()
     picked: list[str] = []
     for gender in ("male", "female"):
         rows = sorted((v for v in palette.voices.values() if v.gender == gender),
                       key=lambda v: (v.wer, v.voice))
+        fit = [v for v in rows if v.voice in palette.allowed(gender)]
+        rest = [v for v in rows if v.voice not in palette.allowed(gender)]
         n = args.spot_check // 2
-        picked += [rows[round(i * (len(rows) - 1) / max(1, n - 1))].voice for i in range(n)]
+        picked += [v.voice for v in _spread(fit, n // 2) + _spread(rest, n - n // 2)]
     base_rate, base_pitch = cast_module.DEFAULT_RATE_WPM, cast_module.DEFAULT_PITCH
-    tiers = [("own (re-run)", base_rate, base_pitch)]
-    tiers += [(f"pitch {base_pitch + d}", base_rate, base_pitch + d)
-              for d in cast_module.PITCH_OFFSETS]
+    tiers = [(f"pitch {base_pitch + d}", base_rate, base_pitch + d)
+             for d in cast_module.PITCH_OFFSETS]
     tiers += [(f"rate {base_rate + d}", base_rate + d, base_pitch)
               for d in cast_module.RATE_OFFSETS_WPM]
     jobs = [Job(v, palette.voices[v].gender, r, p) for _, r, p in tiers for v in picked]
     results = measure(args, jobs, "spot check")
-    table = [palette.voices[v].wer for v in picked]
-    print(f"{len(picked)} voices; WER in the table, then at each tier")
-    print("voice".ljust(32) + "table  " + "  ".join(t[0].rjust(12) for t in tiers))
-    for i, v in enumerate(picked):
-        cells = [results[Job(v, palette.voices[v].gender, r, p)][0] for _, r, p in tiers]
-        print(f"{v:32}{table[i]:.3f}  " + "  ".join(f"{c:12.3f}" for c in cells))
+
+    def wer(v: str, rate: int, pitch: int) -> float:
+        return results[Job(v, palette.voices[v].gender, rate, pitch)][0]
+
+    print(f"{len(picked)} voices; WER in the table (rate {base_rate}, pitch {base_pitch}), "
+          "then at each tier; * = kept by the rule")
+    print("voice".ljust(34) + "table " + "".join(t[0].rjust(11) for t in tiers))
+    for v in picked:
+        mark = "*" if v in palette.allowed(palette.voices[v].gender) else " "
+        print(f"{mark}{v:33}{palette.voices[v].wer:.3f} "
+              + "".join(f"{wer(v, r, p):11.3f}" for _, r, p in tiers))
     for name, r, p in tiers:
-        wers = [results[Job(v, palette.voices[v].gender, r, p)][0] for v in picked]
-        diffs = [w - t for w, t in zip(wers, table)]
-        print(f"{name}: Spearman {spearman(table, wers):.3f} against the table; "
-              f"WER change mean {sum(diffs) / len(diffs):+.3f}, "
-              f"mean |change| {sum(map(abs, diffs)) / len(diffs):.3f}, "
-              f"largest {max(diffs, key=abs):+.3f}")
+        parts = []
+        for gender in ("male", "female", None):
+            group = [v for v in picked if gender in (None, palette.voices[v].gender)]
+            table = [palette.voices[v].wer for v in group]
+            spoken = [wer(v, r, p) for v in group]
+            parts.append(f"{gender or 'all'} {spearman(table, spoken):.2f}")
+        diffs = [wer(v, r, p) - palette.voices[v].wer for v in picked]
+        fit = [v for v in picked if v in palette.allowed(palette.voices[v].gender)]
+        worst_fit = max(wer(v, r, p) for v in fit)
+        print(f"{name}: Spearman against the table {', '.join(parts)}; WER change mean "
+              f"{sum(diffs) / len(diffs):+.3f}, mean |change| "
+              f"{sum(map(abs, diffs)) / len(diffs):.3f}, largest {max(diffs, key=abs):+.3f}; "
+              f"kept voices at most {worst_fit:.3f}")
 
 
 def markdown(args) -> None:
+    """The ranked table for docs/voices.md, then mean WER by accent and by variant."""
     palette = parse_palette(json.loads(args.out.read_text(encoding="utf-8")))
     allowed = palette.allowed("male") | palette.allowed("female")
+    rows = sorted(palette.voices.values(), key=lambda v: (v.wer, v.voice))
     print("| rank | voice | gender | WER | auto-cast |")
     print("|---:|---|---|---:|:---:|")
-    rows = sorted(palette.voices.values(), key=lambda v: (v.wer, v.voice))
     for i, v in enumerate(rows, 1):
         print(f"| {i} | `{v.voice}` | {v.gender} | {v.wer:.3f} | "
               f"{'yes' if v.voice in allowed else ''} |")
+    for title, part in (("accent", 0), ("variant", 1)):
+        groups: dict[str, list[MeasuredVoice]] = {}
+        for v in rows:
+            groups.setdefault(v.voice.split("+")[part], []).append(v)
+        print(f"\n| {title} | mean WER | best | worst | fit for the auto-cast |")
+        print("|---|---:|---:|---:|---:|")
+        for name, group in sorted(groups.items(),
+                                  key=lambda kv: sum(v.wer for v in kv[1]) / len(kv[1])):
+            mean = sum(v.wer for v in group) / len(group)
+            fit = sum(v.voice in allowed for v in group)
+            print(f"| `{name}` | {mean:.3f} | {min(v.wer for v in group):.3f} | "
+                  f"{max(v.wer for v in group):.3f} | {fit} of {len(group)} |")
+    narrators = sorted(palette.narrators.values(), key=lambda v: (v.wer, v.voice))
+    print("\n| plain accent (narrator voice) | WER |")
+    print("|---|---:|")
+    for v in narrators:
+        print(f"| `{v.voice}` | {v.wer:.3f} |")
 
 
 def main() -> int:
