@@ -52,6 +52,12 @@ class Palette:
     ceiling: float = WER_CEILING
     """The highest WER ever auto-cast."""
 
+    def __post_init__(self) -> None:
+        # The rule's answers, worked out once: the auto-cast asks for every character.
+        accents = frozenset(v.split("+")[0] for v in self.voices)
+        object.__setattr__(self, "_accents", accents)
+        object.__setattr__(self, "_allowed", {})
+
     def best(self, gender: str) -> float | None:
         """The lowest WER among the measured voices of a gender."""
         wers = [v.wer for v in self.voices.values() if v.gender == gender]
@@ -64,21 +70,19 @@ class Palette:
 
     def allowed(self, gender: str) -> frozenset[str]:
         """Voice ids fit for a character of a gender (`unknown`: either gender's)."""
-        if gender not in GENDERS:
-            return frozenset().union(*(self.allowed(g) for g in GENDERS))
-        limit = self.limit(gender)
-        if limit is None:
-            return frozenset()
-        return frozenset(v.voice for v in self.voices.values()
-                         if v.gender == gender and v.wer <= limit + _EPSILON)
+        if gender not in self._allowed:
+            if gender not in GENDERS:
+                fit = frozenset().union(*(self.allowed(g) for g in GENDERS))
+            else:
+                limit = self.limit(gender)
+                fit = frozenset(v.voice for v in self.voices.values() if limit is not None
+                                and v.gender == gender and v.wer <= limit + _EPSILON)
+            self._allowed[gender] = fit
+        return self._allowed[gender]
 
     def covers(self, voice: str) -> bool:
         """Whether the table measured this voice's accent (so the rule applies to it)."""
         return voice.split("+")[0] in self._accents
-
-    @property
-    def _accents(self) -> frozenset[str]:
-        return frozenset(v.split("+")[0] for v in self.voices)
 
     def fit_for(self, ids: list[str], gender: str) -> list[str]:
         """The ids the auto-cast may use for a gender, in the given order."""
