@@ -10,6 +10,7 @@ not the narrator ("I" is always the narrator's character).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -77,6 +78,9 @@ _VOCATIVE_BEFORE = re.compile(r"(?:^[\"'\u201c\u2018_]*|[,;!?\u2014-]\s*|\b(?:O|
 _VOCATIVE_AFTER = re.compile(r"(?!['\u2019]s\b)\s*[,.!?;\u2014_\"'\u201d\u2019-]")
 NEARBY_PARAGRAPHS = 3
 """Characters named this many paragraphs back (and one ahead) are candidates."""
+STYLE_PRIOR = 20.0
+"""Pseudo-words of the book's own usage mixed into each speaker's profile (smoothing)."""
+_QUOTE_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 SCENE_UTTERANCES = 10
 """Tags this many utterances before and after one show who talks in its scene."""
 
@@ -107,6 +111,39 @@ class Context:
     """All mentions (set once `counts` is filled)."""
     spoken_to: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     """Utterance index -> whether it calls its listener `sir`, and `ma'am` (see `spoken_to`)."""
+    words: dict[tuple[int, int], Counter] = field(default_factory=dict)
+    """(utterance, paragraph) -> the words it says there (a quote may run on over
+    paragraphs, each with evidence of its own)."""
+    profiles: dict[str, Counter] = field(default_factory=dict)
+    """Character -> the words of the lines a tag names them as saying (how they talk)."""
+    profiled: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(utterance, paragraph) -> whose profile its words are in."""
+    background: Counter = field(default_factory=Counter)
+    """The words of all the book's quotes."""
+    background_total: int = 0
+    """Their number, plus one per distinct word (add-one smoothing)."""
+    profile_sizes: Counter = field(default_factory=Counter)
+    """Character -> words in their profile."""
+
+    def style(self, ev: Evidence, cand: str) -> tuple[float, float]:
+        """How much more an utterance's words sound like `cand`'s tagged lines than like the
+        book's quotes at large (mean log ratio per word; its own words left out of the
+        profile), and how many words that profile holds (log). `my dear`, `Lizzy` and
+        `Oh!` are Mrs. Bennet's before any tag says so."""
+        profile = self.profiles.get(cand)
+        words = self.words.get((ev.quote, ev.paragraph))
+        if not profile or not words:
+            return 0.0, 0.0
+        own = words if self.profiled.get((ev.quote, ev.paragraph)) == cand else Counter()
+        size = self.profile_sizes[cand] - sum(own.values())
+        if size <= 0:
+            return 0.0, 0.0
+        score = 0.0
+        for word, n in words.items():
+            p_book = (self.background[word] + 1) / self.background_total
+            p_cand = (profile[word] - own[word] + STYLE_PRIOR * p_book) / (size + STYLE_PRIOR)
+            score += n * math.log(p_cand / p_book)
+        return score / sum(words.values()), math.log1p(size)
 
 
 def _subjects(text: str, start: int, end: int, index: MentionIndex) -> list[tuple[int, str]]:
@@ -985,7 +1022,31 @@ def _context(walker: _Attributor, by_paragraph: dict[int, list[Segment]]) -> Con
         ctx.scene_tags[ev.quote] = +here
     ctx.counts = Counter(m.name for m in walker.index.mentions)
     ctx.total = sum(ctx.counts.values())
+    for ev in walker.evidence:
+        words = Counter(_QUOTE_WORD.findall(" ".join(seg.text for seg in ev.segments).lower()))
+        ctx.words[ev.quote, ev.paragraph] = words
+        ctx.background.update(words)
+        if named_speaker(ev):
+            ctx.profiles.setdefault(ev.tag, Counter()).update(words)
+            ctx.profile_sizes[ev.tag] += sum(words.values())
+            ctx.profiled[ev.quote, ev.paragraph] = ev.tag
+    ctx.background_total = sum(ctx.background.values()) + len(ctx.background)
     return ctx
+
+
+NOT_NAMES = ("he", "she", "man", "woman", "i", "they", "")
+"""Tag subject words that stand for someone unnamed (pronouns, descriptions) or nobody."""
+
+
+def named_speaker(ev: Evidence) -> str | None:
+    """The speaker a speech tag names outright (`said Mara`, `the ferryman answered`), or
+    a user's correction; None for a pronoun or description (`she said`, `said her
+    aunt`) or a tag carried over from another quote of the paragraph."""
+    if ev.tag_side == "fixed":
+        return ev.tag
+    if ev.tag and ev.tag_side in ("after", "before", "lead") and ev.tag_word not in NOT_NAMES:
+        return ev.tag
+    return None
 
 
 EPITHET_MIN_USES = 2

@@ -20,15 +20,19 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from audiobook.attribution.evidence import NEARBY_PARAGRAPHS, Context, Evidence
+from audiobook.attribution.evidence import (
+    NEARBY_PARAGRAPHS,
+    NOT_NAMES,
+    Context,
+    Evidence,
+    named_speaker,
+)
 from audiobook.attribution.quotes import spoken_to
 
 MODEL_FILE = Path(__file__).with_name("speaker_model.json")
 """The trained model: {"features": [...], "trees": [...]} (or linear "weights")."""
 HISTORY_UTTERANCES = 6
 """How many earlier utterances' speakers are candidates (turn-taking)."""
-_NOT_NAMES = ("he", "she", "man", "woman", "i", "they", "")
-"""Tag subject words that stand for someone unnamed (pronouns, descriptions) or nobody."""
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
 _I = re.compile(r"\b(?:I|me|my)\b")
@@ -58,7 +62,7 @@ FEATURES = (
     "male_to_woman", "female_to_woman", "male_to_man", "female_to_man",
     "called_next", "gender_called_before", "gender_called_after",
     "pron_option_rank", "pron_options",
-    "silent_before", "pair_other", "pair_size",
+    "silent_before", "pair_other", "pair_size", "style", "style_words",
 )
 # Where the features that read the earlier turns sit (each group is consecutive).
 _PREV1 = FEATURES.index("prev1")
@@ -127,7 +131,7 @@ class Frame:
         self.pronoun_gender = (("male" if word in ("he", "man") else "female")
                                if self.pronoun_tag else None)
         self.described = word in ("man", "woman")
-        self.tag_named = bool(ev.tag) and word not in _NOT_NAMES
+        self.tag_named = bool(ev.tag) and word not in NOT_NAMES
         narration = ctx.narration_text.get(ev.paragraph, "")
         self.recent = list(reversed(ev.recent))
         quote_text = " ".join(s.text for s in ev.segments)
@@ -322,6 +326,8 @@ def _about_candidate(ev: Evidence, cand: str, ctx: Context, f: Frame) -> list[fl
         # The narration just said they were silent (`He said nothing.`).
         float(cand in ev.silent),
         turns, turns,  # pair_other, pair_size
+        # Their way of talking, from the lines a tag gives them.
+        *ctx.style(ev, cand),
     ]
 
 
@@ -386,18 +392,13 @@ def load_model(path: Path = MODEL_FILE) -> Scorer | None:
 
 
 def named_tag(ev: Evidence) -> str | None:
-    """The speaker a speech tag names outright (`said Mara`, `the ferryman answered`),
-    which the ranker does not overrule; None for a pronoun or description (`she
-    said`, `said her aunt`) or a tag carried over from another quote of the paragraph.
+    """The speaker a speech tag names outright, which the ranker does not overrule (see
+    `evidence.named_speaker`).
 
     Trained free to overrule such tags, the trees learned the corpus's naming quirks
     (a surname-only cast entry standing for a fuller one) and then overruled plain
     tags in other texts."""
-    if ev.tag_side == "fixed":
-        return ev.tag
-    if ev.tag and ev.tag_side in ("after", "before", "lead") and ev.tag_word not in _NOT_NAMES:
-        return ev.tag
-    return None
+    return named_speaker(ev)
 
 
 BEAM_WIDTH = 8
