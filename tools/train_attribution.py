@@ -40,9 +40,9 @@ from audiobook.attribution import ranking  # noqa: E402
 SETTING = {True: "cast given", False: "no cast"}
 L2 = 1e-3
 STEPS = 250
-ROUNDS = 160
+ROUNDS = 100
 """Boosting rounds (trees) per stage."""
-DEPTH = 5
+DEPTH = 4
 """Depth of each tree."""
 LEARNING_RATE = 0.1
 LEAF_L2 = 5.0
