@@ -51,7 +51,7 @@ bench: $(STAMP)
 
 # The studio on a 100,000-word corpus novel, timed in headless Chromium (needs
 # `apt-get install chromium`). Prints figures; CI does not run it.
-STUDIO_TEXT ?= $(CORPUS)/AnneOfGreenGables/novel_text.txt
+STUDIO_TEXT ?= $(CORPUS)/pdnc/AnneOfGreenGables/novel_text.txt
 bench-studio: $(STAMP)
 	$(BIN)/python tools/bench_studio.py --text $(STUDIO_TEXT)
 

@@ -143,13 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
     p.add_argument("--jobs", type=int, default=None,
                    help="speech workers and chapter encoders of a build (default: all cores)")
-    p.add_argument("--engine", default="pyttsx3", help="speech engine (default: pyttsx3)")
     p.add_argument("--format", choices=("mp3", "m4b", "all"), default="mp3",
                    help="what a build writes (as for build)")
     p.add_argument("--profile", choices=("standard", "acx"), default="standard",
                    help="loudness profile of a build (as for build)")
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    _add_engine(p, "where speakers without a voice get one (default: espeak)")
     _add_common(p)
     return parser
 
@@ -353,7 +353,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if not created:
         print(f"Using the cast file {cast_path}")
     options = StudioOptions(args.input, cast_path, args.out, args.cache, args.jobs,
-                            args.engine, args.format, args.profile)
+                            formats=args.format, profile=args.profile,
+                            cast_engine=_cast_engine(args), voices_dir=args.voices_dir)
     run_studio(options, args.port, not args.no_browser, created)
     return 0
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from audiobook.pipeline import engine_voices
 from audiobook.studio.audition import Auditioner
@@ -135,3 +142,53 @@ def line_id(served: Served, text: str) -> int:
 
 def speaker_of(served: Served, text: str) -> str:
     return served.session.state.by_start[line_id(served, text)].speaker
+
+
+@dataclass
+class Command:
+    """`audiobook studio` run as a user runs it: its process, what it printed, its address."""
+
+    process: subprocess.Popen
+    printed: list[str]
+    origin: str
+    token: str
+
+    def request(self, path: str, body: object = None) -> tuple[int, dict, bytes]:
+        url = urlsplit(self.origin)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        headers = {"X-Studio-Token": self.token}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers.update({"Content-Type": "application/json", "Origin": self.origin})
+        conn.request("POST" if body is not None else "GET", path, body=data, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        conn.close()
+        return response.status, dict(response.getheaders()), payload
+
+    def interrupt(self) -> int:
+        """Ctrl-C in a terminal: SIGINT to the whole process group; the exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+@contextmanager
+def studio_command(args: list[str]) -> Iterator[Command]:
+    """Run `audiobook studio ARGS --no-browser` until it prints its address; kill it after."""
+    process = subprocess.Popen([sys.executable, "-m", "audiobook", "studio", *args,
+                                "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        printed: list[str] = []
+        while not any(line.startswith("Open ") for line in printed):
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+            printed.append(line)
+        url = urlsplit(printed[-1].split()[1])
+        yield Command(process, printed, f"{url.scheme}://{url.netloc}",
+                      url.query.removeprefix("token="))
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

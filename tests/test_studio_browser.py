@@ -135,7 +135,26 @@ def test_new_character_missed_quote_and_narration(page, studio):
     assert kinds == [None, "dialogue", "narration"]
 
 
+def watch_saves(page) -> None:
+    """Record every change the page sends (window.posts), to tell what it saved and when."""
+    page.evaluate("""() => {
+        window.posts = [];
+        const send = window.fetch;
+        window.fetch = (url, options) => {
+            if (options && options.method === "POST") window.posts.push(url + " " + options.body);
+            return send(url, options);
+        };
+    }""")
+
+
+def edit_outside(studio, old: str, new: str, seconds: int) -> None:
+    """Change the cast file as an editor would (a later mtime, as a second write has)."""
+    studio.cast_path.write_text(studio.cast_path.read_text().replace(old, new))
+    os.utime(studio.cast_path, ns=(time.time_ns(), time.time_ns() + seconds * 10**9))
+
+
 def test_cast_panel_outside_edits_and_conflicts(page, studio):
+    watch_saves(page)
     rate = page.locator('.speaker[data-name="Ben"] input[name="rate"]')
     rate.fill("150")
     rate.press("Enter")
@@ -143,22 +162,45 @@ def test_cast_panel_outside_edits_and_conflicts(page, studio):
     assert yaml.safe_load(studio.cast_path.read_text())["characters"]["Ben"]["rate"] == 150
     # An unsaved change, then the file changes on disk under it.
     pitch = page.locator('.speaker[data-name="Ada"] input[name="pitch"]')
+    ada_saves = "window.posts.filter(p => p.includes('Ada')).length"
     pitch.fill("70")
-    text = studio.cast_path.read_text().replace("gender: female   # she runs the ferry",
-                                                "gender: female   # she runs the ferry\n"
-                                                "    pitch: 30")
-    studio.cast_path.write_text(text)
-    os.utime(studio.cast_path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    edit_outside(studio, "# she runs the ferry", "# she runs the ferry\n    pitch: 30", 1)
     wait_until(page, "document.getElementById('notice').className === 'conflict'",
-                           timeout=10000)
+               timeout=10000)
     message = page.locator("#notice").inner_text()
     assert "Ada's pitch" in message and '"70"' in message and '"30"' in message
+    assert page.evaluate(ada_saves) == 0
     assert pitch.input_value() == "70"  # what was typed is kept until the user decides
-    # An outside edit with no conflict is reloaded and said so.
+    assert page.evaluate("document.activeElement.name") == "pitch"
+    # The user decides: Escape takes the file's value...
+    pitch.press("Escape")
+    assert pitch.input_value() == "30" and "dirty" not in pitch.get_attribute("class")
+    # ... and Enter keeps theirs.
+    pitch.fill("70")
+    edit_outside(studio, "pitch: 30", "pitch: 40", 2)
+    wait_until(page, "document.getElementById('notice').textContent.includes('\"40\"')",
+               timeout=10000)
+    assert page.evaluate(ada_saves) == 0
+    pitch.press("Enter")
+    wait_until(page, "document.getElementById('notice').textContent.startsWith('Saved Ada')")
+    assert yaml.safe_load(studio.cast_path.read_text())["characters"]["Ada"]["pitch"] == 70
+    assert page.evaluate(ada_saves) == 1
+    # An outside edit with no conflict is reloaded and said so; the panel redrawn under a
+    # field being typed in leaves it unsaved and focused, and leaving the field saves it.
+    ben_pitch = page.locator('.speaker[data-name="Ben"] input[name="pitch"]')
+    ben_pitch.fill("60")
     text = studio.cast_path.read_text() + "corrections:\n  - {text: why not, speaker: Ben}\n"
     studio.cast_path.write_text(text)
-    os.utime(studio.cast_path, ns=(time.time_ns(), time.time_ns() + 2 * 10**9))
-    wait_until(page, shows(studio, "Why not", '.dataset.speaker === "Ben"'))
+    os.utime(studio.cast_path, ns=(time.time_ns(), time.time_ns() + 3 * 10**9))
+    wait_until(page, "document.getElementById('notice').textContent.includes('reloaded')")
+    assert page.evaluate(shows(studio, "Why not", '.dataset.speaker === "Ben"'))
+    assert "pitch" not in yaml.safe_load(studio.cast_path.read_text())["characters"]["Ben"]
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value, "
+                         "document.activeElement.closest('.speaker').dataset.name]") == [
+                             "pitch", "60", "Ben"]
+    ben_pitch.press("Tab")
+    wait_until(page, "document.getElementById('notice').textContent.startsWith('Saved Ben')")
+    assert yaml.safe_load(studio.cast_path.read_text())["characters"]["Ben"]["pitch"] == 60
 
 
 def test_build_shows_progress_then_links_and_a_player(page, studio):

@@ -31,7 +31,8 @@ def _create_cast_file(options: StudioOptions) -> None:
     from audiobook.castfile import write_atomic
     from audiobook.pipeline import cast_for_book, dump_cast
 
-    cast, _ = cast_for_book(options.input, None, options.engine)
+    cast, _ = cast_for_book(options.input, None, options.engine, options.cast_engine,
+                            options.voices_dir)
     write_atomic(options.cast_path, dump_cast(cast))
 
 
@@ -50,16 +51,18 @@ def run_studio(options: StudioOptions, port: int = 0, open_browser: bool = True,
     from audiobook.studio.audition import Auditioner
     from audiobook.studio.server import Studio, make_server
 
+    # Every installed engine's voices (the cast panel offers them all), or the test engine's.
     try:
-        voices = engine_voices(options.engine)
+        voices = engine_voices(None if options.engine == "pyttsx3" else options.engine,
+                               voices_dir=options.voices_dir, progress=True)
     except ValueError as err:
-        raise InputError(f"--engine: {err}") from None
+        raise InputError(f"engine: {err}") from None
     if created:
         _create_cast_file(options)
         print(f"Created the cast file {options.cast_path} (the studio keeps it up to date; "
               "builds use it)", file=out)
     session = Session(options, voices)
-    auditioner = Auditioner(options.engine, options.cache)
+    auditioner = Auditioner(options.engine, options.cache, options.voices_dir)
     studio = Studio(session, auditioner)
     try:
         server = make_server(studio, port)

@@ -11,10 +11,9 @@ from audiobook.render import (
     Clip,
     ClipRequest,
     SpeechPool,
-    clip_key,
     clip_path,
     default_cache_dir,
-    engine_version,
+    key_for,
 )
 
 GAP_MS = 200
@@ -26,34 +25,37 @@ class Auditioner:
 
     The worker is the build's own (`render.SpeechPool`): it starts the engine
     once, so a line that is not cached yet costs only its synthesis, and a
-    crash of the engine takes down the worker, not the studio.
+    crash of the engine takes down the worker, not the studio. Piper voices
+    (`piper:...`) are spoken by Piper from `voices_dir`, under the same cache
+    keys as a build's.
     """
 
-    def __init__(self, engine: str = "pyttsx3", cache: Path | None = None) -> None:
+    def __init__(self, engine: str = "pyttsx3", cache: Path | None = None,
+                 voices_dir: Path | None = None) -> None:
         self.engine = engine
         self.cache = cache or default_cache_dir()
-        self.version = engine_version(engine)
-        self.pool = SpeechPool(engine, 1)
+        self.voices_dir = voices_dir
+        self.pool = SpeechPool(engine, 1, voices_dir=voices_dir)
         self.lock = threading.Lock()
+
+    def _clip(self, request: ClipRequest) -> Clip:
+        key = key_for(request, self.engine, self.voices_dir)
+        return Clip(key, request, clip_path(self.cache, key))
 
     def warm_up(self, requests: list[ClipRequest]) -> None:
         """Start the worker and its engine now, so the first line asked for plays at once:
         speak the first of `requests` (the opening lines) that the cache lacks, if any."""
         with self.lock:
             for request in requests:
-                key = clip_key(request, self.engine, self.version)
-                path = clip_path(self.cache, key)
-                if not path.exists():
-                    for _ in self.pool.speak([Clip(key, request, path)], lambda _: "warm-up"):
+                clip = self._clip(request)
+                if not clip.path.exists():
+                    for _ in self.pool.speak([clip], lambda _: "warm-up"):
                         pass
                     return
 
     def wav(self, requests: list[ClipRequest]) -> bytes:
         """One WAV file of the requests' clips in order, made where the cache lacks them."""
-        clips = []
-        for request in requests:
-            key = clip_key(request, self.engine, self.version)
-            clips.append(Clip(key, request, clip_path(self.cache, key)))
+        clips = [self._clip(request) for request in requests]
         with self.lock:
             missing = [c for c in {c.key: c for c in clips}.values() if not c.path.exists()]
             for _ in self.pool.speak(missing, lambda _: "the line"):

@@ -126,7 +126,7 @@ class BuildJob:
 def _run(args: dict) -> dict:
     from audiobook.pipeline import build
 
-    paths = ("input_path", "voices_path", "out_dir", "cache")
+    paths = ("input_path", "voices_path", "out_dir", "cache", "voices_dir")
     kwargs = {k: Path(v) if k in paths and v is not None else v for k, v in args.items()}
     result = build(**kwargs)
     files = [*result.files, *(p for p in (result.m4b, result.playlist) if p)]

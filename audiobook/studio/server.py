@@ -65,7 +65,9 @@ class Studio:
             self.build = BuildJob({
                 "input_path": str(o.input), "voices_path": str(o.cast_path),
                 "out_dir": str(o.out_dir), "cache": str(o.cache) if o.cache else None,
-                "jobs": o.jobs, "engine": o.engine, "formats": o.formats, "profile": o.profile})
+                "jobs": o.jobs, "engine": o.engine, "formats": o.formats, "profile": o.profile,
+                "cast_engine": o.cast_engine,
+                "voices_dir": str(o.voices_dir) if o.voices_dir else None})
             return self.build.info()
 
     def status(self) -> dict:

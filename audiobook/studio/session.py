@@ -20,10 +20,12 @@ from audiobook.attribution import Character, Roster, attribute, speaker_stats
 from audiobook.book import Book, load_book
 from audiobook.cast import (
     GENDERS,
+    PIPER_PREFIX,
     RESERVED_NAMES,
     Cast,
     Speaker,
-    assign_voices,
+    assign_piper_voices,
+    assign_remaining_voices,
     merge_characters,
     parse_cast,
 )
@@ -64,8 +66,13 @@ class StudioOptions:
     cache: Path | None = None
     jobs: int | None = None
     engine: str = "pyttsx3"
+    """The engine that speaks every voice but Piper's (`pyttsx3`; `fake` in tests)."""
     formats: str = "mp3"
     profile: str = "standard"
+    cast_engine: str = "espeak"
+    """Where speakers without a voice get one: `espeak` or `piper` (`--engine`)."""
+    voices_dir: Path | None = None
+    """Where Piper voices are (None: the default folder)."""
 
 
 @dataclass
@@ -115,6 +122,8 @@ class Session:
         self.options = options
         self.voices = voices
         self.voice_ids = {v.id for v in voices}
+        self._other_ids = {v for v in self.voice_ids if not v.startswith(PIPER_PREFIX)}
+        """The voices espeak-ng's auto-cast (or the test engine's) may pick from."""
         self.book: Book = load_book(options.input)
         self.lock = threading.RLock()
         self.version = 0
@@ -159,10 +168,17 @@ class Session:
         cast = parse_cast(text, self.options.cast_path, self.voice_ids)
         in_file = set(cast.characters)
         segments, roster = analyse_book(self.book, cast)
-        assign_voices(cast, self.voice_ids)
+        self._cast_voices(cast)
         targets = resolve([copy.copy(seg) for seg in self.raw], cast.corrections, self.book.text)
         return State(text, cast, in_file, list(cast.corrections), segments,
                      {seg.start: i for i, seg in enumerate(targets)}, roster).index()
+
+    def _cast_voices(self, cast: Cast) -> None:
+        """Voices for everyone the file leaves without one, as a build with the same
+        `--engine` gives them (`pipeline.cast_voices`), from the voices listed at start."""
+        if self.options.cast_engine == "piper":
+            assign_piper_voices(cast, self.voices)
+        assign_remaining_voices(cast, self._other_ids)
 
     def _chapter(self, corrections: list[Correction], number: int, roster: Roster
                  ) -> tuple[list[Segment], list[Segment]]:
@@ -212,7 +228,7 @@ class Session:
             cast.characters[char.name].words = char.words
         cast.title = cast.title or self.book.title
         cast.author = cast.author or self.book.author
-        assign_voices(cast, self.voice_ids)
+        self._cast_voices(cast)
         return State(text, cast, in_file, corrections, segments, targets, roster,
                      exact=False).index()
 
@@ -340,7 +356,7 @@ class Session:
                 "chapters": chapters, "low_confidence": LOW_CONFIDENCE,
                 "can_undo": bool(self.history), "options": {
                     "format": self.options.formats, "profile": self.options.profile,
-                    "engine": self.options.engine}}
+                    "engine": self.options.cast_engine}}
 
     def chapter(self, number: object) -> dict:
         state = self.state
@@ -407,7 +423,7 @@ class Session:
                 raise StudioError(400, f"{name!r} cannot be a character's name")
             trial = copy.deepcopy(self.state.cast)
             trial.characters[name] = Speaker(name)
-            assign_voices(trial, self.voice_ids)
+            self._cast_voices(trial)
             speaker, canonical = trial.characters[name], name
         else:
             speaker = self.state.cast.characters[canonical]
@@ -536,6 +552,8 @@ class Session:
             if name != "narrator" and not document.has_character(name):
                 document.add_character(self.state.cast.characters[name])
             document.set_field(name, key, value)
+            if key == "voice" and value and value.startswith(PIPER_PREFIX):
+                document.set_field(name, "pitch", None)  # Piper has no pitch control
             return self._commit(document)
 
     def _field_value(self, key: str, value: object):

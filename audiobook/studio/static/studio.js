@@ -15,8 +15,8 @@ const state = {
   build: null,
   timings: {},       // for the benchmark: performance.now() marks
   noticeSeen: 0,     // the server's notices up to this version were shown
-  pending: 0,        // changes sent and not yet answered
-  applying: 0,       // answers of changes being applied to the page
+  pending: 0,        // the page's own changes, from sending until the answer is on screen
+  redrawing: false,  // the cast panel is being rebuilt: its fields' events are not the user's
 };
 window.studio = state;
 
@@ -28,14 +28,8 @@ async function api(path, body) {
     options.method = "POST";
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
-    state.pending += 1;  // the page's own change: polling must not take it for an outside edit
   }
-  let response;
-  try {
-    response = await fetch(path, options);
-  } finally {
-    if (body !== undefined) setTimeout(() => { state.pending -= 1; }, 0);
-  }
+  const response = await fetch(path, options);
   const type = response.headers.get("Content-Type") || "";
   if (!type.startsWith("application/json")) {
     if (!response.ok) throw new Error(response.statusText);
@@ -44,6 +38,20 @@ async function api(path, body) {
   const data = await response.json();
   if (!response.ok) throw new Error(data.error || response.statusText);
   return data;
+}
+
+// A change of the script or the cast: sent, then its answer shown (`answered` first sees it).
+// Until the answer is on screen, polling must not take the new version for an outside edit.
+async function change(path, body, answered = () => {}) {
+  state.pending += 1;
+  try {
+    const result = await api(path, body);
+    answered(result);
+    await applyChange(result);
+    return result;
+  } finally {
+    state.pending -= 1;
+  }
 }
 
 function withToken(path) {
@@ -192,23 +200,18 @@ function lineById(id) {
 // After a change: the answer carries the book, the cast and the chapters it touched.
 async function applyChange(result) {
   state.version = Math.max(state.version, result.version);
-  state.applying += 1;
-  try {
-    state.cast = result.cast;
-    assignColours(state.cast.speakers.map((s) => s.name).filter((n) => n !== "narrator"));
-    state.book = result.book;
-    const current = state.chapter && result.chapter_data[state.chapter.number];
-    if (current) {
-      state.chapter = current;
-      renderChapter(new Set(result.changed));
-    } else if (state.chapter && result.chapters.includes(state.chapter.number)) {
-      await showChapterKeepScroll(state.chapter.number, result.changed);
-    }
-    showBookInfo();
-    renderCast();
-  } finally {
-    state.applying -= 1;
+  state.cast = result.cast;
+  assignColours(state.cast.speakers.map((s) => s.name).filter((n) => n !== "narrator"));
+  state.book = result.book;
+  const current = state.chapter && result.chapter_data[state.chapter.number];
+  if (current) {
+    state.chapter = current;
+    renderChapter(new Set(result.changed));
+  } else if (state.chapter && result.chapters.includes(state.chapter.number)) {
+    await showChapterKeepScroll(state.chapter.number, result.changed);
   }
+  showBookInfo();
+  renderCast();
 }
 
 async function showChapterKeepScroll(number, changed) {
@@ -285,8 +288,7 @@ function openLineMenu(node) {
 }
 
 async function correct(body) {
-  const result = await api("/api/correct", body);
-  await applyChange(result);
+  const result = await change("/api/correct", body);
   state.timings.correctionShown = performance.now();
   const n = result.changed.length;
   notice(`Saved to the cast file; ${n} line${n === 1 ? "" : "s"} changed speaker.`);
@@ -306,8 +308,7 @@ function openQuoteMaker(node, words, rect) {
     menu.append(...speakerChoices(null, async (name, isNew) => {
       error.textContent = "";
       try {
-        const result = await api("/api/mark-quote", { id, words, speaker: name, new: isNew });
-        await applyChange(result);
+        await change("/api/mark-quote", { id, words, speaker: name, new: isNew });
         notice("Saved to the cast file: a new quote for " + name + ".");
         closeMenu();
       } catch (err) { error.textContent = err.message; }
@@ -376,10 +377,26 @@ async function loadVoices() {
   $("voice-list").replaceChildren(...voices.map((v) => el("option", { value: v.id }, `${v.name} (${v.gender})`)));
 }
 
+// Rebuilt after every change and outside edit. Removing the field being typed in makes the
+// browser blur it and fire its `change`: `redrawing` tells the handlers that this is not the
+// user leaving the field, and the same field of the new panel gets the focus back.
 function renderCast() {
   const box = $("speakers");
-  box.replaceChildren();
-  for (const s of state.cast.speakers) box.append(speakerCard(s));
+  const typing = box.contains(document.activeElement) ? document.activeElement : null;
+  const caret = typing && typing.tagName === "INPUT" && typing.type === "text"
+    ? [typing.selectionStart, typing.selectionEnd] : null;
+  state.redrawing = true;
+  try {
+    box.replaceChildren(...state.cast.speakers.map(speakerCard));
+  } finally {
+    state.redrawing = false;
+  }
+  if (!typing) return;
+  const again = [...box.querySelectorAll("input, select")].find(
+    (n) => n.dataset.speaker === typing.dataset.speaker && n.name === typing.name);
+  if (!again) return;
+  again.focus();
+  if (caret) again.setSelectionRange(...caret);
 }
 
 function fieldInput(s, field) {
@@ -412,7 +429,30 @@ function fieldInput(s, field) {
     state.dirty.set(key, entry);
     input.classList.add("dirty");
   });
-  input.addEventListener("change", () => saveField(s.name, field, input));
+  // Saved when the user leaves a field they changed (or picks a gender, or steps a number);
+  // not when a redraw removes the field or the browser's window loses the focus, and a
+  // field in conflict only on Enter. (`blur` too: a field given the focus back after a
+  // redraw gets no `change` from the browser for what was typed before it.)
+  const left = () => {
+    const entry = state.dirty.get(key);
+    if (!state.redrawing && document.hasFocus() && entry && !entry.conflict) {
+      saveField(s.name, field, input);
+    }
+  };
+  input.addEventListener("change", left);
+  input.addEventListener("blur", left);
+  // Enter saves even a value the browser thinks unchanged (put back after a redraw);
+  // Escape takes back what was typed: the file's value again.
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && state.dirty.has(key)) {
+      e.preventDefault();
+      saveField(s.name, field, input);
+    } else if (e.key === "Escape" && state.dirty.has(key)) {
+      input.value = state.dirty.get(key).theirs ?? currentValue(s, field);
+      state.dirty.delete(key);
+      input.classList.remove("dirty", "conflict");
+    }
+  });
   return input;
 }
 
@@ -424,15 +464,23 @@ function currentValue(s, field) {
 
 async function saveField(name, field, input) {
   const key = name + "\n" + field;
-  const value = field === "rate" || field === "pitch"
-    ? (input.value === "" ? null : Number(input.value)) : input.value;
+  const entry = state.dirty.get(key);
+  if (!entry || entry.saving) return;  // nothing typed, or on its way already
+  const sent = input.value;
+  const value = field === "rate" || field === "pitch" ? (sent === "" ? null : Number(sent)) : sent;
+  entry.saving = true;
   try {
-    const result = await api("/api/speaker", { name, field, value });
-    state.dirty.delete(key);
-    await applyChange(result);
+    await change("/api/speaker", { name, field, value }, () => {
+      // Saved: the redraw shows the file's value, unless more was typed meanwhile.
+      if (state.dirty.get(key) !== entry) return;
+      if (entry.mine === sent) state.dirty.delete(key);
+      else Object.assign(entry, { original: sent, conflict: false });
+    });
     notice(`Saved ${name}'s ${field} to the cast file.`);
   } catch (err) {
     notice(`${name}'s ${field} was not saved: ${err.message}`, "error");
+  } finally {
+    entry.saving = false;
   }
 }
 
@@ -456,7 +504,7 @@ async function poll() {
     const status = await api("/api/status");
     $("undo").disabled = !status.can_undo;
     if (status.file_error) notice(status.file_error, "error");
-    if (status.version > state.version && !state.pending && !state.applying) {
+    if (status.version > state.version && !state.pending) {
       await reloadAfterOutsideEdit(status);
     }
     showBuild(status.build);
@@ -473,17 +521,20 @@ async function reloadAfterOutsideEdit(status) {
   state.cast = await api("/api/cast");
   assignColours(state.cast.speakers.map((s) => s.name).filter((n) => n !== "narrator"));
   const conflicts = [];
-  for (const entry of state.dirty.values()) {
+  for (const [key, entry] of state.dirty) {
     const now = state.cast.speakers.find((s) => s.name === entry.name);
     const theirs = now ? currentValue(now, entry.field) : "(removed)";
-    if (theirs !== entry.original) {
+    if (theirs === entry.mine) {
+      state.dirty.delete(key);  // the file now says what was typed: nothing to decide
+    } else if (theirs !== entry.original) {
       entry.conflict = true;
+      entry.theirs = theirs;
       conflicts.push(`${entry.name}'s ${entry.field}: yours "${entry.mine}" is not saved, the file now says "${theirs}"`);
     }
   }
   renderCast();
   if (conflicts.length) {
-    notice("The cast file changed on disk while you were editing. Conflict: " + conflicts.join("; ") + ". Press Enter in the field to keep yours.", "conflict");
+    notice("The cast file changed on disk while you were editing. Conflict: " + conflicts.join("; ") + ". Press Enter in the field to keep yours, Escape to take the file's.", "conflict");
   } else if (status.notice && status.notice_version > state.noticeSeen && !status.file_error) {
     notice(status.notice);
   }
@@ -540,8 +591,7 @@ function wire() {
   });
   $("undo").addEventListener("click", async () => {
     try {
-      const result = await api("/api/undo", {});
-      await applyChange(result);
+      await change("/api/undo", {});
       notice("Undone; the cast file is as it was before that correction.");
     } catch (err) { notice(err.message, "error"); }
   });
