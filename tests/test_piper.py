@@ -182,6 +182,11 @@ def test_long_sentences_are_spoken_in_clauses():
     parts = split_long(words, limit=30)
     assert sum(parts, []) == words and len(parts) > 1
     assert all(part[-1] in ",;" for part in parts[:-1])
+    # A clause with no mark is cut between words once it runs on half as far again.
+    run_on = list("and then ") * 30
+    parts = split_long(run_on, limit=30)
+    assert sum(parts, []) == run_on and all(len(p) <= 45 for p in parts)
+    assert all(part[-1] == " " for part in parts[:-1])
 
 
 def test_gender_by_median_pitch_on_known_voices(voices):

@@ -43,7 +43,7 @@ from audiobook.errors import BuildError, InputError
 
 PREFIX = "piper:"
 """Voice ids of Piper voices start with this."""
-RECIPE = "noise-inputs-clauses-2"
+RECIPE = "noise-inputs-clauses-3"
 """How clips are made: part of every cache key, bumped when it changes."""
 NATURAL_RATE_WPM = 170
 """The rate a Piper model speaks at with its own length scale."""
@@ -404,16 +404,22 @@ class PiperEngine:
 def split_long(phonemes: list[str], limit: int = MAX_SENTENCE_PHONEMES) -> list[list[str]]:
     """A sentence's phonemes in parts of at most about `limit`, cut after clause
     punctuation: the model's working memory grows with the length of what it speaks at
-    once (about 20 MB a second of audio), so a long period sentence is spoken in clauses."""
+    once (about 20 MB a second of audio), so a long period sentence is spoken in clauses.
+    A clause that runs on half as far again with no mark is cut between words."""
     if len(phonemes) <= limit:
         return [phonemes]
-    parts, start, cut = [], 0, None
+    parts, start, cut, space = [], 0, None, None
     for i, phoneme in enumerate(phonemes):
         if phoneme in CLAUSE_MARKS:
             cut = i + 1
+        elif phoneme == " ":
+            space = i + 1
         if i - start >= limit and cut is not None and cut > start:
             parts.append(phonemes[start:cut])
-            start, cut = cut, None
+            start = cut
+        elif i - start >= limit + limit // 2 and space is not None and space > start:
+            parts.append(phonemes[start:space])
+            start = space
     parts.append(phonemes[start:])
     return [p for p in parts if any(ph.strip() for ph in p)]
 
