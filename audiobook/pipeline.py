@@ -25,6 +25,7 @@ from audiobook.attribution import (
     find_characters,
     guess_genders,
     infer_narrator,
+    release_word_lists,
     speaker_stats,
 )
 from audiobook.book import Book, load_book
@@ -653,6 +654,7 @@ def build(
     book = load_book(input_path, keep_notes=keep_notes, read_summary=read_summary)
     cast = read_cast(voices_path, engine, voices_dir)
     segments = analyse(book, cast)
+    release_word_lists()  # not needed again in a build that may run for hours
     cast_voices(cast, engine, cast_engine, voices_dir)
     lines = script(book, segments, cast)
     plans, sequences = plan_chapters(book, lines, cast)

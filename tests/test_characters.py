@@ -221,3 +221,14 @@ def test_gender_from_a_kinship_word_beside_the_name():
     guess_genders("They came in: his sister Kell, and Joss, her brother, who sat. "
                   "Ren came later.", found)
     assert [c.gender for c in found] == ["female", "male", "unknown"]
+
+
+def test_a_build_can_forget_the_word_lists_and_they_come_back_when_needed():
+    from audiobook.attribution import people
+
+    assert people.name_gender("Margaret") == "female"
+    people.release_word_lists()
+    assert people._first_names.cache_info().currsize == 0
+    assert people._zipf.cache_info().currsize == 0
+    assert people.name_gender("Margaret") == "female"
+    assert people._zipf()("house") > people._zipf()("brann")

@@ -13,6 +13,7 @@ from audiobook.attribution import ranking
 from audiobook.attribution.characters import find_characters, guess_genders, infer_narrator
 from audiobook.attribution.evidence import Evidence, epithets, rule_evidence
 from audiobook.attribution.names import Character, Mention, Roster
+from audiobook.attribution.people import release_word_lists
 from audiobook.attribution.quotes import UNKNOWN, text_from_segments
 from audiobook.segmenter import NARRATOR, Segment
 
@@ -55,4 +56,5 @@ def speaker_stats(segments: list[Segment], characters: list[Character]) -> None:
 
 
 __all__ = ["NARRATOR", "UNKNOWN", "Character", "Evidence", "Mention", "Roster", "attribute",
-           "find_characters", "guess_genders", "infer_narrator", "rule_evidence", "speaker_stats"]
+           "find_characters", "guess_genders", "infer_narrator", "release_word_lists",
+           "rule_evidence", "speaker_stats"]

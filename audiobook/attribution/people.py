@@ -12,6 +12,8 @@ person; its weights are `name_model.json` in the package.
 from __future__ import annotations
 
 import bisect
+import ctypes
+import gc
 import json
 import math
 import re
@@ -219,6 +221,27 @@ def _first_names():
     import gender_guesser.detector as detector
 
     return detector.Detector(case_sensitive=False)
+
+
+def release_word_lists() -> None:
+    """Forget the word-frequency and first-name lists (about 60 MB), as a long build does
+    once attribution is done; the next use loads them again."""
+    _zipf.cache_clear()
+    _first_names.cache_clear()
+    try:
+        import wordfreq
+
+        for cached in (wordfreq.get_frequency_dict, wordfreq.get_frequency_list,
+                       wordfreq.top_n_list):
+            cached.cache_clear()
+        wordfreq._wf_cache.clear()  # its per-word cache, a plain dict
+    except (ImportError, AttributeError):  # pragma: no cover - another wordfreq
+        pass
+    gc.collect()
+    try:  # hand the freed heap back to the system (glibc only)
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def name_gender(word: str) -> str:
