@@ -1,6 +1,13 @@
 """Speaker attribution rules on short texts of our own."""
 
-from audiobook.attribution import Character, Roster, attribute, infer_narrator, rule_evidence
+from audiobook.attribution import (
+    Character,
+    Roster,
+    attribute,
+    find_characters,
+    infer_narrator,
+    rule_evidence,
+)
 from audiobook.book import parse_book
 from audiobook.segmenter import segment_book
 
@@ -821,3 +828,19 @@ def test_stories_with_no_names_or_no_quotes_get_narration_and_unknown():
                 assert seg.speaker == "unknown" and seg.confidence == 0.0
             else:
                 assert seg.speaker == "narrator"
+
+
+def test_a_story_with_two_hundred_characters_finds_each_by_its_tag():
+    first = ["Bar", "Cel", "Dor", "Fen", "Gal", "Hol", "Jor", "Kel", "Lom", "Mar"]
+    last = ["ida", "ovan", "etha", "uric", "ena", "adin", "osse", "yra", "ulf", "ette",
+            "aron", "ista", "emon", "ika", "orin", "ala", "evan", "ina", "odo", "usa"]
+    names = [f + s for f in first for s in last]
+    assert len(set(names)) == 200
+    text = "\n\n".join(f'"I was here at {i % 12} o\'clock," said {name}. {name} sat down.'
+                      for i, name in enumerate(names))
+    book = parse_book(text)
+    segments = segment_book(book)
+    attribute(segments, Roster(find_characters(book.text, segments)), book.text)
+    spoken = [seg.speaker for seg in segments if seg.kind == "dialogue"]
+    assert len(spoken) == 200
+    assert spoken == names
