@@ -22,6 +22,16 @@ with warnings.catch_warnings():
 
 from audiobook.errors import BuildError
 
+
+def trim_heap() -> None:
+    """Give freed memory back to the system (glibc keeps it otherwise)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
 SAMPLE_RATE_HZ = 22050
 """espeak-ng's native rate; chapters are assembled at it."""
 ROOM_TONE_DBFS = -68.0

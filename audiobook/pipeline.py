@@ -28,6 +28,7 @@ from audiobook.attribution import (
     release_word_lists,
     speaker_stats,
 )
+from audiobook.audio import trim_heap
 from audiobook.book import Book, load_book
 from audiobook.cast import (
     Cast,
@@ -655,6 +656,7 @@ def build(
     cast = read_cast(voices_path, engine, voices_dir)
     segments = analyse(book, cast)
     release_word_lists()  # not needed again in a build that may run for hours
+    trim_heap()
     cast_voices(cast, engine, cast_engine, voices_dir)
     lines = script(book, segments, cast)
     plans, sequences = plan_chapters(book, lines, cast)

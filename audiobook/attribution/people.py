@@ -12,7 +12,6 @@ person; its weights are `name_model.json` in the package.
 from __future__ import annotations
 
 import bisect
-import ctypes
 import gc
 import json
 import math
@@ -238,10 +237,6 @@ def release_word_lists() -> None:
     except (ImportError, AttributeError):  # pragma: no cover - another wordfreq
         pass
     gc.collect()
-    try:  # hand the freed heap back to the system (glibc only)
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 def name_gender(word: str) -> str:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audiobook.audio import trim_heap
 from audiobook.engines import VoiceInfo, VoiceSettings, package_versions
 from audiobook.errors import BuildError, InputError
 
@@ -358,7 +359,7 @@ class PiperEngine:
         session = onnxruntime.InferenceSession(source, sess_options=options,
                                                providers=["CPUExecutionProvider"])
         del source
-        _trim_heap()
+        trim_heap()
         voice = PiperVoice(session=session, config=PiperConfig.from_dict(model.config))
         self._voices[model.path] = voice
         self._sessions[model.path] = (session, names)
@@ -485,16 +486,6 @@ def _return_big_blocks() -> None:
         pass
 
 
-def _trim_heap() -> None:
-    """Give freed memory back to the system (glibc keeps it otherwise)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -530,7 +521,7 @@ def measure_genders(model: PiperModel, folder: Path, progress: bool = True) -> d
             known[speaker] = {"gender": gender_of(hz),
                               "median_hz": None if hz is None else round(hz, 1)}
         del engine
-        _trim_heap()
+        trim_heap()
         tmp = atomic_target(model.genders_path)
         try:
             tmp.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
